@@ -1,0 +1,43 @@
+"""openses's own endpoints under ``/_openses``: health in every mode, reset in dev mode only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from openses.protocol.http import HttpRequest, HttpResponse
+from openses.services.maintenance import reset_all_state
+from openses.services.registry import Services
+
+ADMIN_PREFIX = "/_openses/"
+
+
+def _json(status: int, document: object) -> HttpResponse:
+    return HttpResponse(
+        status, json.dumps(document).encode(), [("content-type", "application/json")]
+    )
+
+
+class AdminEndpoints:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        dev: bool,
+        after_reset: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._services = services
+        self._dev = dev
+        self._after_reset = after_reset
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        path = request.raw_path
+        if path == "/_openses/health" and request.method in ("GET", "HEAD"):
+            return _json(200, {"status": "ok", "dev": self._dev})
+        if path == "/_openses/reset" and self._dev:
+            if request.method != "POST":
+                return _json(405, {"message": "Use POST to reset."})
+            await reset_all_state(self._services.database, self._services.accounts)
+            await self._after_reset()
+            return _json(200, {"reset": True})
+        return _json(404, {"message": f"No openses endpoint at {path}."})

@@ -1,0 +1,126 @@
+"""The ``openses`` command: serve, manage accounts and keys, generate reference docs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from openses import __version__
+from openses.app import DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, Application
+from openses.cli.accounts import add_account_commands
+from openses.cli.runtime import settings_from_args
+from openses.config import ConfigError, Settings, settings_reference_markdown
+
+
+def _banner(settings: Settings) -> str:
+    endpoint = f"http://{settings.http_host}:{settings.http_port}"
+    lines = [
+        f"openses {__version__} is ready{' (dev mode)' if settings.dev else ''}",
+        f"  API endpoint:  {endpoint}",
+        f"  Region:        {settings.region}",
+        f"  Database:      {settings.effective_database_url.split('@')[-1]}",
+    ]
+    if settings.dev:
+        lines += [
+            f"  Credentials:   AWS_ACCESS_KEY_ID={DEV_ACCESS_KEY_ID} "
+            f"AWS_SECRET_ACCESS_KEY={DEV_SECRET_ACCESS_KEY} "
+            f"(account {settings.dev_account_id})",
+            "  Try:",
+            f"    export AWS_ACCESS_KEY_ID={DEV_ACCESS_KEY_ID} "
+            f"AWS_SECRET_ACCESS_KEY={DEV_SECRET_ACCESS_KEY} AWS_DEFAULT_REGION={settings.region}",
+            f"    aws --endpoint-url {endpoint} ses verify-email-identity "
+            "--email-address sender@example.com",
+            f"    aws --endpoint-url {endpoint} sesv2 list-email-identities",
+        ]
+    else:
+        lines.append(
+            "  Credentials:   create an account with `openses account create NAME`; "
+            "it prints its access key."
+        )
+    return "\n".join(lines)
+
+
+class _ServeLifecycle:
+    """Starts the application, then tells the user where it listens and how to log in."""
+
+    def __init__(self, application: Application) -> None:
+        self._application = application
+
+    async def start(self) -> None:
+        await self._application.start()
+        print(_banner(self._application.settings), flush=True)
+
+    async def stop(self) -> None:
+        await self._application.stop()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # imported here: account commands should not pay for it
+
+    settings = settings_from_args(args)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    application = Application(settings)
+    app = application.http_app(lifecycle=_ServeLifecycle(application))
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        lifespan="on",
+        access_log=False,
+        log_level=settings.log_level,
+        http="httptools",
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        server_header=False,
+        date_header=True,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openses", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"openses {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--dev", action="store_true", help="dev mode (see docs/configuration.md)")
+    serve.add_argument("--listen", metavar="HOST:PORT", help="overrides OPENSES_HTTP_LISTEN")
+    serve.set_defaults(func=_serve)
+
+    add_account_commands(commands)
+
+    config_doc = commands.add_parser("config-doc", help="print docs/configuration.md")
+    config_doc.set_defaults(func=lambda _args: print(settings_reference_markdown(), end="") or 0)
+
+    coverage = commands.add_parser("api-coverage", help="print docs/api-coverage.md")
+    coverage.set_defaults(func=_api_coverage)
+    return parser
+
+
+def _api_coverage(_args: argparse.Namespace) -> int:
+    from openses.api.coverage import coverage_markdown
+
+    print(coverage_markdown(), end="")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except ConfigError as exc:
+        print(f"openses: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Typed settings, read from environment variables and an optional TOML file.
+
+Every setting has a default that works on a fresh machine (SQLite in the data
+dir, loopback listeners). ``docs/configuration.md`` is generated from
+``SETTINGS`` below, so the table and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    env: str
+    key: str  # the key in the TOML file and the Settings field name
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "OPENSES_DATA_DIR",
+        "data_dir",
+        "./openses-data",
+        "Directory for the embedded SQLite database and other local state.",
+    ),
+    Setting(
+        "OPENSES_DATABASE_URL",
+        "database_url",
+        "",
+        "SQLAlchemy async URL. Empty: SQLite at `<data_dir>/openses.db`. "
+        "Scale-out: `postgresql+asyncpg://user@host:5432/db`.",
+    ),
+    Setting(
+        "OPENSES_HTTP_LISTEN",
+        "http_listen",
+        "127.0.0.1:4566",
+        "host:port of the HTTP API (SES v1 query, SES v2 REST).",
+    ),
+    Setting(
+        "OPENSES_REGION",
+        "region",
+        "us-east-1",
+        "Default region: used by the CLI and where a request carries no region.",
+    ),
+    Setting(
+        "OPENSES_DEV",
+        "dev",
+        "false",
+        "Dev mode (also `openses serve --dev`): default account with key `test`/`test`, "
+        "out of the sandbox, identities verified at once, `POST /_openses/reset`.",
+    ),
+    Setting(
+        "OPENSES_DEV_ACCOUNT_ID",
+        "dev_account_id",
+        "000000000000",
+        "Account id of the dev-mode default account.",
+    ),
+    Setting(
+        "OPENSES_MAX_BODY_BYTES",
+        "max_body_bytes",
+        str(60 * 1024 * 1024),
+        "Largest HTTP request body accepted; larger bodies are answered 413. "
+        "SES v2 takes 40 MB messages, base64 inside JSON makes them larger.",
+    ),
+    Setting("OPENSES_LOG_LEVEL", "log_level", "info", "Log level: debug, info, warning, error."),
+)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    http_host: str
+    http_port: int
+    region: str
+    dev: bool
+    dev_account_id: str
+    max_body_bytes: int
+    log_level: str
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'openses.db').resolve()}"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _parse_listen(name: str, value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{name} must be host:port, not {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _raw_values(environ: Mapping[str, str], toml_path: Path | None) -> dict[str, str]:
+    values = {s.key: s.default for s in SETTINGS}
+    if toml_path is not None:
+        try:
+            document = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {toml_path}: {exc}") from exc
+        known = {s.key for s in SETTINGS}
+        for key, value in document.items():
+            if key not in known:
+                raise ConfigError(f"unknown setting {key!r} in {toml_path}")
+            values[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    for setting in SETTINGS:  # the environment wins over the file
+        if setting.env in environ:
+            values[setting.key] = environ[setting.env]
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, toml_path: Path | None = None
+) -> Settings:
+    """Settings from the defaults, then the TOML file, then the environment."""
+    values = _raw_values(os.environ if environ is None else environ, toml_path)
+    host, port = _parse_listen("OPENSES_HTTP_LISTEN", values["http_listen"])
+    try:
+        max_body = int(values["max_body_bytes"])
+    except ValueError as exc:
+        raise ConfigError("OPENSES_MAX_BODY_BYTES must be a whole number") from exc
+    dev_account = values["dev_account_id"]
+    if not (dev_account.isdigit() and len(dev_account) == 12):
+        raise ConfigError("OPENSES_DEV_ACCOUNT_ID must be 12 digits")
+    return Settings(
+        data_dir=Path(values["data_dir"]),
+        database_url=values["database_url"],
+        http_host=host,
+        http_port=port,
+        region=values["region"],
+        dev=_parse_bool("OPENSES_DEV", values["dev"]),
+        dev_account_id=dev_account,
+        max_body_bytes=max_body,
+        log_level=values["log_level"].lower(),
+    )
+
+
+def settings_reference_markdown() -> str:
+    """The body of ``docs/configuration.md``."""
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- Generated from src/openses/config.py by `openses config-doc`; do not edit. -->",
+        "",
+        "Settings come from defaults, then a TOML file given with `--config FILE` (keys as in",
+        "the *TOML key* column), then environment variables, which win.",
+        "",
+        "| Environment variable | TOML key | Default | Meaning |",
+        "|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default else "(empty)"
+        lines.append(f"| `{s.env}` | `{s.key}` | {default} | {s.help} |")
+    return "\n".join(lines) + "\n"

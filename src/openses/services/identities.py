@@ -1,0 +1,232 @@
+"""Identities: create, look up, list and delete the addresses and domains an account sends from.
+
+One service behind SES v1 and v2: an identity created through one API is seen
+by the other. Verification itself (DNS checks, e-mails with links) comes with
+the identities issue; until then new identities stay ``Pending``, except in dev
+mode where they are verified at once, as local SES emulators do.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openses.domain.arns import identity_arn
+from openses.domain.clock import Clock
+from openses.domain.errors import (
+    AlreadyExistsError,
+    IdentityNotFoundError,
+    InvalidParameterError,
+    LimitExceededError,
+)
+from openses.domain.identities import (
+    MAX_IDENTITIES_PER_REGION,
+    Identity,
+    IdentityType,
+    VerificationStatus,
+    lookup_key,
+    normalize_domain,
+    normalize_email_address,
+    normalize_identity,
+)
+from openses.domain.tags import validate_tags
+from openses.services.pagination import decode_page_token, encode_page_token
+from openses.services.scope import Scope
+from openses.storage.engine import Database
+from openses.storage.repositories import identities as repo
+from openses.storage.repositories import tags as tags_repo
+
+_DKIM_TOKEN_ALPHABET = string.ascii_lowercase + string.digits
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPage:
+    identities: list[Identity]
+    next_token: str | None
+
+
+def _dkim_tokens() -> tuple[str, ...]:
+    # Easy DKIM publishes three CNAMEs; SES's tokens are 32 lower-case alphanumerics.
+    return tuple("".join(secrets.choice(_DKIM_TOKEN_ALPHABET) for _ in range(32)) for _ in range(3))
+
+
+def _domain_verification_token() -> str:
+    # The TXT value at _amazonses.<domain>: 32 random bytes, base64 (44 characters).
+    return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+class IdentityService:
+    def __init__(self, database: Database, clock: Clock, *, verify_at_once: bool) -> None:
+        self._db = database
+        self._clock = clock
+        # Dev mode: identities are verified as soon as they are created.
+        self._verify_at_once = verify_at_once
+
+    @property
+    def _initial_status(self) -> VerificationStatus:
+        return VerificationStatus.SUCCESS if self._verify_at_once else VerificationStatus.PENDING
+
+    def _new_identity(
+        self, scope: Scope, name: str, kind: IdentityType, **extra: object
+    ) -> Identity:
+        return Identity(
+            account_id=scope.account_id,
+            region=scope.region,
+            name=name,
+            identity_type=kind,
+            verification_status=self._initial_status,
+            created_at=self._clock.now(),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    async def _insert(self, scope: Scope, identity: Identity) -> None:
+        async with self._db.transaction() as conn:
+            if await repo.count_identities(conn, scope.account_id, scope.region) >= (
+                MAX_IDENTITIES_PER_REGION
+            ):
+                raise LimitExceededError(
+                    f"You can have at most {MAX_IDENTITIES_PER_REGION} identities per region."
+                )
+            await repo.insert_identity(conn, identity)
+
+    async def verify_email_address(self, scope: Scope, address: str) -> Identity:
+        """v1 VerifyEmailIdentity/VerifyEmailAddress: idempotent; an existing identity is kept."""
+        name = normalize_email_address(address)
+        existing = await self.find(scope, name)
+        if existing is not None:
+            return existing
+        identity = self._new_identity(scope, name, IdentityType.EMAIL_ADDRESS)
+        return await self._insert_or_existing(scope, identity)
+
+    async def verify_domain(self, scope: Scope, domain: str) -> Identity:
+        """v1 VerifyDomainIdentity: returns the identity with its TXT verification token."""
+        name = normalize_domain(domain)
+        existing = await self.find(scope, name)
+        if existing is not None and existing.verification_token:
+            return existing
+        if existing is not None:  # created through v2 (DKIM-verified): add a v1 token
+            token = _domain_verification_token()
+            async with self._db.transaction() as conn:
+                await repo.update_identity(
+                    conn, scope.account_id, scope.region, name, verification_token=token
+                )
+            return await self.get(scope, name)
+        identity = self._new_identity(
+            scope, name, IdentityType.DOMAIN, verification_token=_domain_verification_token()
+        )
+        return await self._insert_or_existing(scope, identity)
+
+    async def _insert_or_existing(self, scope: Scope, identity: Identity) -> Identity:
+        try:
+            await self._insert(scope, identity)
+        except AlreadyExistsError:
+            # Two concurrent verify calls for one name: both succeed, one row exists.
+            return await self.get(scope, identity.name)
+        return identity
+
+    async def create_email_identity(
+        self,
+        scope: Scope,
+        name: str,
+        *,
+        tags: Sequence[tuple[str, str]] = (),
+        configuration_set_name: str | None = None,
+    ) -> Identity:
+        """v2 CreateEmailIdentity: an error if the identity exists; domains get Easy DKIM tokens."""
+        normalized, kind = normalize_identity(name)
+        validate_tags(tags)
+        if await self.find(scope, normalized) is not None:
+            raise AlreadyExistsError(f"Email identity {name} already exist.")
+        extra: dict[str, object] = {"configuration_set_name": configuration_set_name}
+        if kind is IdentityType.DOMAIN:
+            # SES v2 verifies domains through DKIM: signing is on, the records are awaited.
+            extra.update(
+                dkim_tokens=_dkim_tokens(), dkim_enabled=True, dkim_status=self._initial_status
+            )
+        identity = self._new_identity(scope, normalized, kind, **extra)
+        async with self._db.transaction() as conn:
+            if await repo.get_identity(conn, scope.account_id, scope.region, normalized):
+                raise AlreadyExistsError(f"Email identity {name} already exist.")
+            await repo.insert_identity(conn, identity)
+            if tags:
+                await tags_repo.replace_tags(
+                    conn, scope.account_id, scope.region, identity_arn_str(scope, normalized), tags
+                )
+        return identity
+
+    async def find(self, scope: Scope, name: str) -> Identity | None:
+        async with self._db.read() as conn:
+            return await repo.get_identity(conn, scope.account_id, scope.region, lookup_key(name))
+
+    async def get(self, scope: Scope, name: str) -> Identity:
+        identity = await self.find(scope, name)
+        if identity is None:
+            raise IdentityNotFoundError(f"Identity {name} does not exist.")
+        return identity
+
+    async def get_many(self, scope: Scope, names: Sequence[str]) -> dict[str, Identity]:
+        """The identities among ``names`` that exist, keyed by the name as asked."""
+        keys = {name: lookup_key(name) for name in names}
+        async with self._db.read() as conn:
+            found = await repo.get_identities(
+                conn, scope.account_id, scope.region, sorted(set(keys.values()))
+            )
+        return {name: found[key] for name, key in keys.items() if key in found}
+
+    async def list(
+        self,
+        scope: Scope,
+        *,
+        page_size: int,
+        next_token: str | None = None,
+        identity_type: IdentityType | None = None,
+        verification_status: VerificationStatus | None = None,
+        name_contains: str | None = None,
+    ) -> IdentityPage:
+        after_id = decode_page_token(next_token) if next_token else 0
+        async with self._db.read() as conn:
+            rows = await repo.list_identities(
+                conn,
+                scope.account_id,
+                scope.region,
+                after_id=after_id,
+                limit=page_size + 1,
+                identity_type=identity_type,
+                verification_status=verification_status,
+                name_contains=name_contains,
+            )
+        page = rows[:page_size]
+        token = encode_page_token(page[-1][0]) if len(rows) > page_size else None
+        return IdentityPage([identity for _, identity in page], token)
+
+    async def delete(self, scope: Scope, name: str, *, must_exist: bool) -> None:
+        """Delete an identity. v1 DeleteIdentity succeeds for unknown names; v2 does not."""
+        key = lookup_key(name)
+        async with self._db.transaction() as conn:
+            deleted = await repo.delete_identity(conn, scope.account_id, scope.region, key)
+            await tags_repo.replace_tags(
+                conn, scope.account_id, scope.region, identity_arn_str(scope, key), ()
+            )
+        if must_exist and not deleted:
+            raise IdentityNotFoundError(f"Email identity {name} does not exist.")
+
+    async def tags_of(self, scope: Scope, name: str) -> tuple[tuple[str, str], ...]:
+        async with self._db.read() as conn:
+            return await tags_repo.get_tags(
+                conn, scope.account_id, scope.region, identity_arn_str(scope, lookup_key(name))
+            )
+
+
+def identity_arn_str(scope: Scope, name: str) -> str:
+    return str(identity_arn(scope.region, scope.account_id, name))
+
+
+def ensure_page_size(value: int | None, *, default: int, maximum: int) -> int:
+    if value is None:
+        return default
+    if not 1 <= value <= maximum:
+        raise InvalidParameterError(f"The page size must be between 1 and {maximum}.")
+    return value

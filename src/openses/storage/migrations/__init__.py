@@ -1,0 +1,1 @@
+"""Alembic migrations, applied at start by ``openses.storage.migrate``."""

@@ -1,0 +1,1 @@
+"""One module per stored resource; each function takes an open connection."""
