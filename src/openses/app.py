@@ -1,15 +1,30 @@
-"""The one place that wires settings, storage, services and servers together."""
+"""The one place that wires settings, storage, services, delivery and servers together."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
 from openses.api.admin import AdminEndpoints
 from openses.api.gateway import ApiGateway
+from openses.api.inspection import InspectionEndpoints
 from openses.config import Settings
 from openses.domain.clock import Clock, SystemClock
+from openses.mail.local_transports import CaptureTransport, SimulatorRouting
+from openses.mail.mx import MxResolver
+from openses.mail.retry import RetryPolicy
+from openses.mail.smtp_session import TlsMode
+from openses.mail.transports import (
+    Deliverer,
+    MxSettings,
+    MxTransport,
+    RelaySettings,
+    RelayTransport,
+)
+from openses.queue.worker import DeliveryWorker
 from openses.servers.http import HttpApp, Lifecycle
+from openses.services.delivery import DeliveryPipeline
 from openses.services.registry import Services
 from openses.storage.engine import Database, create_engine
 from openses.storage.migrate import migrate
@@ -20,35 +35,115 @@ DEV_ACCESS_KEY_ID = "test"
 DEV_SECRET_ACCESS_KEY = "test"  # noqa: S105 - dev mode's documented, public credential
 
 
+def build_transport(settings: Settings, clock: Clock) -> Deliverer:
+    """The transport ``OPENSES_DELIVERY`` names, behind the mailbox simulator."""
+    inner: Deliverer
+    if settings.delivery == "capture":
+        inner = CaptureTransport(settings.hostname, clock)
+    elif settings.delivery == "relay":
+        assert settings.relay is not None  # config refuses relay without a smarthost
+        host, port = settings.relay
+        inner = RelayTransport(
+            RelaySettings(
+                host=host,
+                port=port,
+                helo_hostname=settings.hostname,
+                tls=TlsMode(settings.relay_tls),
+                username=settings.relay_username or None,
+                password=settings.relay_password or None,
+            ),
+            clock,
+        )
+    else:
+        resolver = MxResolver(settings.dns_servers or None)
+        inner = MxTransport(
+            resolver, MxSettings(helo_hostname=settings.hostname, port=settings.mx_port), clock
+        )
+    return SimulatorRouting(inner, settings.hostname, clock)
+
+
 @dataclass
 class Application:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     database: Database = field(init=False)
     services: Services = field(init=False)
+    transport: Deliverer = field(init=False)
+    workers: list[DeliveryWorker] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.database = Database(create_engine(self.settings.effective_database_url))
-        self.services = Services.build(self.database, self.clock, dev=self.settings.dev)
+        self.services = Services.build(
+            self.database,
+            self.clock,
+            dev=self.settings.dev,
+            message_id_domain=self.settings.message_id_domain,
+            on_accepted=self._wake_workers,
+        )
+        self.transport = build_transport(self.settings, self.clock)
+
+    def _wake_workers(self) -> None:
+        for worker in self.workers:
+            worker.wake()
 
     async def start(self) -> None:
         """Migrate the database and, in dev mode, make sure the default account exists."""
         await migrate(self.database)
         await self._seed()
 
+    async def start_delivery(self) -> None:
+        """Start the delivery workers (``openses serve`` does; CLI commands do not)."""
+        pipeline = DeliveryPipeline(
+            self.database,
+            self.clock,
+            self.transport,
+            self.services.dkim,
+            retry_policy=RetryPolicy(
+                max_age=dt.timedelta(minutes=self.settings.max_message_age_minutes)
+            ),
+        )
+        for _ in range(self.settings.workers):
+            worker = DeliveryWorker(self.database, self.clock, pipeline.deliver_group)
+            worker.start()
+            self.workers.append(worker)
+
     async def _seed(self) -> None:
         if self.settings.dev:
             await self.services.accounts.ensure_dev_account(self.settings.dev_account_id)
 
     async def stop(self) -> None:
+        for worker in self.workers:
+            await worker.stop()
+        self.workers.clear()
+        await self.transport.close()
         await self.database.dispose()
 
     def http_app(self, lifecycle: Lifecycle | None = None) -> HttpApp:
         """The ASGI app; ``lifecycle`` (default: this application) runs at start and stop."""
-        admin = AdminEndpoints(self.services, dev=self.settings.dev, after_reset=self._seed)
+        gateway = ApiGateway(self.services)
+        inspection = InspectionEndpoints(
+            self.services, dev=self.settings.dev, authenticate=gateway.authenticate_account
+        )
+        admin = AdminEndpoints(
+            self.services, dev=self.settings.dev, after_reset=self._seed, inspection=inspection
+        )
         return HttpApp(
-            ApiGateway(self.services),
+            gateway,
             admin,
-            lifecycle or self,
+            lifecycle or _Serving(self),
             max_body_bytes=self.settings.max_body_bytes,
         )
+
+
+class _Serving:
+    """What serving needs at start and stop: the application and its delivery workers."""
+
+    def __init__(self, application: Application) -> None:
+        self._application = application
+
+    async def start(self) -> None:
+        await self._application.start()
+        await self._application.start_delivery()
+
+    async def stop(self) -> None:
+        await self._application.stop()

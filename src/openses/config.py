@@ -8,6 +8,7 @@ dir, loopback listeners). ``docs/configuration.md`` is generated from
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -74,7 +75,33 @@ SETTINGS: tuple[Setting, ...] = (
         "SES v2 takes 40 MB messages, base64 inside JSON makes them larger.",
     ),
     Setting("OPENSES_LOG_LEVEL", "log_level", "info", "Log level: debug, info, warning, error."),
-)
+    Setting(
+        "OPENSES_DELIVERY", "delivery", "",
+        "How accepted mail leaves: `mx` (look up the recipients' MX hosts), `relay` (one "
+        "smarthost, `OPENSES_RELAY`) or `capture` (kept for the inspection API, nothing "
+        "sent). Empty: `capture` in dev mode, `mx` otherwise.",
+    ),
+    Setting("OPENSES_MX_PORT", "mx_port", "25",
+            "TCP port of remote MX hosts (tests use a high loopback port)."),
+    Setting("OPENSES_DNS_SERVERS", "dns_servers", "",
+            "Resolvers for MX lookups as `host:port` separated by commas; empty: the system's."),
+    Setting("OPENSES_RELAY", "relay", "", "Smarthost `host:port` for `OPENSES_DELIVERY=relay`."),
+    Setting("OPENSES_RELAY_TLS", "relay_tls", "starttls",
+            "TLS to the smarthost: `none`, `opportunistic`, `starttls` or `implicit`."),
+    Setting("OPENSES_RELAY_USERNAME", "relay_username", "",
+            "SMTP AUTH user name for the smarthost (empty: no AUTH)."),
+    Setting("OPENSES_RELAY_PASSWORD", "relay_password", "",
+            "SMTP AUTH password for the smarthost."),
+    Setting("OPENSES_HOSTNAME", "hostname", "",
+            "Name this server gives in EHLO and as reportingMTA; empty: the host name."),
+    Setting("OPENSES_MESSAGE_ID_DOMAIN", "message_id_domain", "email.amazonses.com",
+            "Domain of the Message-ID header set on outgoing mail, as SES sets "
+            "`<id@email.amazonses.com>`."),
+    Setting("OPENSES_MAX_MESSAGE_AGE_MINUTES", "max_message_age_minutes", "840",
+            "How long soft-bounced mail is retried before it bounces (SES: about 14 hours)."),
+    Setting("OPENSES_WORKERS", "workers", "1",
+            "Delivery workers in this process (0: accept only, another process delivers)."),
+)  # fmt: skip
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -91,6 +118,17 @@ class Settings:
     dev_account_id: str
     max_body_bytes: int
     log_level: str
+    delivery: str
+    mx_port: int
+    dns_servers: tuple[tuple[str, int], ...]
+    relay: tuple[str, int] | None
+    relay_tls: str
+    relay_username: str
+    relay_password: str
+    hostname: str
+    message_id_domain: str
+    max_message_age_minutes: int
+    workers: int
 
     @property
     def effective_database_url(self) -> str:
@@ -142,10 +180,27 @@ def load_settings(
     """Settings from the defaults, then the TOML file, then the environment."""
     values = _raw_values(os.environ if environ is None else environ, toml_path)
     host, port = _parse_listen("OPENSES_HTTP_LISTEN", values["http_listen"])
-    try:
-        max_body = int(values["max_body_bytes"])
-    except ValueError as exc:
-        raise ConfigError("OPENSES_MAX_BODY_BYTES must be a whole number") from exc
+    numbers = {}
+    for key in ("max_body_bytes", "mx_port", "max_message_age_minutes", "workers"):
+        try:
+            numbers[key] = int(values[key])
+        except ValueError as exc:
+            env = next(s.env for s in SETTINGS if s.key == key)
+            raise ConfigError(f"{env} must be a whole number") from exc
+    dev = _parse_bool("OPENSES_DEV", values["dev"])
+    delivery = values["delivery"].strip().lower() or ("capture" if dev else "mx")
+    if delivery not in ("mx", "relay", "capture"):
+        raise ConfigError("OPENSES_DELIVERY must be mx, relay or capture")
+    relay = _parse_listen("OPENSES_RELAY", values["relay"]) if values["relay"] else None
+    if delivery == "relay" and relay is None:
+        raise ConfigError("OPENSES_DELIVERY=relay needs OPENSES_RELAY=host:port")
+    if values["relay_tls"] not in ("none", "opportunistic", "starttls", "implicit"):
+        raise ConfigError("OPENSES_RELAY_TLS must be none, opportunistic, starttls or implicit")
+    dns_servers = tuple(
+        _parse_listen("OPENSES_DNS_SERVERS", item.strip())
+        for item in values["dns_servers"].split(",")
+        if item.strip()
+    )
     dev_account = values["dev_account_id"]
     if not (dev_account.isdigit() and len(dev_account) == 12):
         raise ConfigError("OPENSES_DEV_ACCOUNT_ID must be 12 digits")
@@ -155,10 +210,21 @@ def load_settings(
         http_host=host,
         http_port=port,
         region=values["region"],
-        dev=_parse_bool("OPENSES_DEV", values["dev"]),
+        dev=dev,
         dev_account_id=dev_account,
-        max_body_bytes=max_body,
+        max_body_bytes=numbers["max_body_bytes"],
         log_level=values["log_level"].lower(),
+        delivery=delivery,
+        mx_port=numbers["mx_port"],
+        dns_servers=dns_servers,
+        relay=relay,
+        relay_tls=values["relay_tls"],
+        relay_username=values["relay_username"],
+        relay_password=values["relay_password"],
+        hostname=values["hostname"] or socket.getfqdn(),
+        message_id_domain=values["message_id_domain"],
+        max_message_age_minutes=numbers["max_message_age_minutes"],
+        workers=numbers["workers"],
     )
 
 

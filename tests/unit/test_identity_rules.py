@@ -55,3 +55,16 @@ def test_lookup_key_never_raises_and_matches_normalisation() -> None:
     assert lookup_key("EXAMPLE.com") == normalize_domain("EXAMPLE.com")
     assert lookup_key("Me@EXAMPLE.com") == normalize_email_address("Me@EXAMPLE.com")
     assert lookup_key("not a name at all") == "not a name at all"
+
+
+def test_identity_candidates_go_from_most_to_least_specific() -> None:
+    from openses.domain.identities import identity_candidates
+
+    assert identity_candidates("Mary+news@a.B.example.com") == [
+        "Mary+news@a.b.example.com",
+        "Mary@a.b.example.com",
+        "a.b.example.com",
+        "b.example.com",
+        "example.com",
+    ]
+    assert identity_candidates("no-at-sign") == []

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
+from openses.api.inspection import InspectionEndpoints
 from openses.protocol.http import HttpRequest, HttpResponse
 from openses.services.maintenance import reset_all_state
 from openses.services.registry import Services
 
-ADMIN_PREFIX = "/_openses/"
+ADMIN_PREFIXES = ("/_openses/", "/_aws/ses")
 
 
 def _json(status: int, document: object) -> HttpResponse:
@@ -25,10 +26,12 @@ class AdminEndpoints:
         *,
         dev: bool,
         after_reset: Callable[[], Awaitable[None]],
+        inspection: InspectionEndpoints,
     ) -> None:
         self._services = services
         self._dev = dev
         self._after_reset = after_reset
+        self._inspection = inspection
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         path = request.raw_path
@@ -38,6 +41,9 @@ class AdminEndpoints:
             if request.method != "POST":
                 return _json(405, {"message": "Use POST to reset."})
             await reset_all_state(self._services.database, self._services.accounts)
+            self._services.dkim.forget()
             await self._after_reset()
             return _json(200, {"reset": True})
+        if path.startswith(("/_aws/ses", "/_openses/messages")):
+            return await self._inspection.handle(request)
         return _json(404, {"message": f"No openses endpoint at {path}."})

@@ -16,6 +16,7 @@ class RequestContext:
     request_id: str
     access_key_id: str
     services: Services
+    source_ip: str = ""
 
 
 Params = Mapping[str, Any]

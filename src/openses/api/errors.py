@@ -12,6 +12,29 @@ ApiVersion = Literal["v1", "v2"]
 # (domain error class, v1 code, v1 status, v2 code, v2 status); the first
 # matching class wins, so subclasses come before their parents.
 _TABLE: tuple[tuple[type[domain.DomainError], str, int, str, int], ...] = (
+    (domain.MessageRejectedError, "MessageRejected", 400, "MessageRejected", 400),
+    (
+        domain.SendingPausedError,
+        "AccountSendingPausedException",
+        400,
+        "SendingPausedException",
+        400,
+    ),
+    (domain.ThrottlingError, "Throttling", 400, "TooManyRequestsException", 429),
+    (
+        domain.MailFromDomainNotVerifiedError,
+        "MailFromDomainNotVerifiedException",
+        400,
+        "MailFromDomainNotVerifiedException",
+        400,
+    ),
+    (
+        domain.ConfigurationSetDoesNotExistError,
+        "ConfigurationSetDoesNotExist",
+        400,
+        "NotFoundException",
+        404,
+    ),
     (domain.InvalidParameterError, "InvalidParameterValue", 400, "BadRequestException", 400),
     (domain.IdentityNotFoundError, "InvalidParameterValue", 400, "NotFoundException", 404),
     (domain.ResourceNotFoundError, "InvalidParameterValue", 400, "NotFoundException", 404),

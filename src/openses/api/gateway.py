@@ -153,12 +153,17 @@ class ApiGateway:
             request_id=request_id,
             access_key_id=caller.access_key_id,
             services=self._services,
+            source_ip=request.client_ip,
         )
         try:
             result = await handler(context, params)
         except DomainError as error:
             raise to_api_error(error, door.version) from error
         return door.serialize(operation, result, request_id)
+
+    async def authenticate_account(self, request: HttpRequest) -> str:
+        """The account a SigV4-signed request (in the SES v2 error dialect) belongs to."""
+        return (await self._authenticate(self._ses_v2, request)).account_id
 
     async def _authenticate(self, door: Door, request: HttpRequest) -> _Caller:
         # AWS checks the clock and the credential scope before it looks the key up,

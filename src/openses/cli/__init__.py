@@ -50,6 +50,7 @@ class _ServeLifecycle:
 
     async def start(self) -> None:
         await self._application.start()
+        await self._application.start_delivery()
         print(_banner(self._application.settings), flush=True)
 
     async def stop(self) -> None:

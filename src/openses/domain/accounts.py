@@ -13,6 +13,9 @@ SANDBOX_MAX_SEND_RATE = 1.0
 # without naming quotas: SES's usual first production quota.
 PRODUCTION_MAX_24_HOUR_SEND = 50_000.0
 PRODUCTION_MAX_SEND_RATE = 14.0
+# Dev mode's account: out of the sandbox with room for test suites that send fast.
+DEV_MAX_24_HOUR_SEND = 1_000_000.0
+DEV_MAX_SEND_RATE = 1_000.0
 
 
 @dataclass(frozen=True, slots=True)

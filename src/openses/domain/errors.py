@@ -37,3 +37,49 @@ class AccountNotFoundError(DomainError):
 
 class AccessKeyNotFoundError(DomainError):
     pass
+
+
+class MessageRejectedError(DomainError):
+    """SES refused the message (v1 and v2 ``MessageRejected``)."""
+
+
+class IdentityNotVerifiedError(MessageRejectedError):
+    """A sender, or in the sandbox a recipient, is not a verified identity."""
+
+    def __init__(self, region: str, identities: list[str]) -> None:
+        # SES lists the identities and ends with an ellipsis when it cannot show all.
+        shown = identities[:10]
+        suffix = ", ..." if len(identities) > len(shown) else ""
+        super().__init__(
+            "Email address is not verified. The following identities failed the check in "
+            f"region {region.upper()}: {', '.join(shown)}{suffix}"
+        )
+        self.identities = identities
+
+
+class SendingPausedError(DomainError):
+    """Sending is disabled for the account in this region."""
+
+
+class ThrottlingError(DomainError):
+    """A send quota is exhausted; the message was not accepted (and must not be queued)."""
+
+
+class MaximumSendRateExceededError(ThrottlingError):
+    def __init__(self) -> None:
+        super().__init__("Maximum sending rate exceeded.")
+
+
+class DailyQuotaExceededError(ThrottlingError):
+    def __init__(self) -> None:
+        super().__init__("Daily message quota exceeded.")
+
+
+class MailFromDomainNotVerifiedError(DomainError):
+    pass
+
+
+class ConfigurationSetDoesNotExistError(DomainError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Configuration set <{name}> does not exist.")
+        self.name = name

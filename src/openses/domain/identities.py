@@ -118,3 +118,24 @@ def lookup_key(name: str) -> str:
     if at:
         return f"{local}@{domain.lower().rstrip('.')}"
     return name.strip().lower().rstrip(".")
+
+
+def identity_candidates(address: str) -> list[str]:
+    """The identity names that may authorise ``address``, most specific first.
+
+    Developer Guide, "Verified identities": a verified address authorises itself
+    and its plus-labelled forms (``sender+x@example.com``); a verified domain
+    authorises every address on it and on its subdomains. Local parts are
+    case-sensitive, domains are not.
+    """
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return []
+    domain = domain.lower().rstrip(".")
+    candidates = [f"{local}@{domain}"]
+    base, plus, _label = local.partition("+")
+    if plus and base:
+        candidates.append(f"{base}@{domain}")
+    labels = domain.split(".")
+    candidates += [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return candidates

@@ -21,6 +21,7 @@ class HttpRequest:
     # Lower-case header names; repeated headers joined with "," (RFC 9110 §5.3).
     headers: Mapping[str, str]
     body: bytes
+    client_ip: str = ""
 
 
 @dataclass(slots=True)

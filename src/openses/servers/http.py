@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
-from openses.api.admin import ADMIN_PREFIX
+from openses.api.admin import ADMIN_PREFIXES
 from openses.protocol.errors import ApiError
 from openses.protocol.http import HttpRequest, HttpResponse
 
@@ -108,6 +108,7 @@ class HttpApp:
             query_string=scope.get("query_string", b"").decode("latin-1") or raw_query,
             headers=headers,
             body=b"",
+            client_ip=(scope.get("client") or ("",))[0],
         )
         response = await self._respond(request, headers, receive)
         await send(
@@ -131,9 +132,14 @@ class HttpApp:
         except BodyTooLargeError:
             return self._too_large(request)
         request = HttpRequest(
-            request.method, request.raw_path, request.query_string, request.headers, body
+            request.method,
+            request.raw_path,
+            request.query_string,
+            request.headers,
+            body,
+            request.client_ip,
         )
-        if request.raw_path.startswith(ADMIN_PREFIX):
+        if request.raw_path.startswith(ADMIN_PREFIXES):
             return await self._admin.handle(request)
         return await self._gateway.handle(request)
 

@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 
 from openses.domain.accounts import (
+    DEV_MAX_24_HOUR_SEND,
+    DEV_MAX_SEND_RATE,
     PRODUCTION_MAX_24_HOUR_SEND,
     PRODUCTION_MAX_SEND_RATE,
     SANDBOX_MAX_24_HOUR_SEND,
@@ -204,6 +206,9 @@ class AccountService:
                 access_key_id="test",
                 secret_access_key="test",  # noqa: S106 - dev mode's public credential
                 sandbox=False,
+            )
+            await self.update_account(
+                account_id, max_send_rate=DEV_MAX_SEND_RATE, max_24_hour_send=DEV_MAX_24_HOUR_SEND
             )
             return account
         async with self._db.transaction() as conn:

@@ -33,9 +33,11 @@ from openses.domain.identities import (
     normalize_identity,
 )
 from openses.domain.tags import validate_tags
+from openses.services.dkim import new_private_key_pem, store_domain_key
 from openses.services.pagination import decode_page_token, encode_page_token
 from openses.services.scope import Scope
 from openses.storage.engine import Database
+from openses.storage.repositories import dkim_keys as dkim_keys_repo
 from openses.storage.repositories import identities as repo
 from openses.storage.repositories import tags as tags_repo
 
@@ -147,10 +149,17 @@ class IdentityService:
                 dkim_tokens=_dkim_tokens(), dkim_enabled=True, dkim_status=self._initial_status
             )
         identity = self._new_identity(scope, normalized, kind, **extra)
+        pem = await new_private_key_pem() if kind is IdentityType.DOMAIN else None
         async with self._db.transaction() as conn:
             if await repo.get_identity(conn, scope.account_id, scope.region, normalized):
                 raise AlreadyExistsError(f"Email identity {name} already exist.")
             await repo.insert_identity(conn, identity)
+            if pem is not None:
+                # Easy DKIM signs with the first token as selector: <token>._domainkey.<domain>.
+                await store_domain_key(
+                    conn, scope.account_id, scope.region, normalized,
+                    identity.dkim_tokens[0], pem, self._clock,
+                )  # fmt: skip
             if tags:
                 await tags_repo.replace_tags(
                     conn, scope.account_id, scope.region, identity_arn_str(scope, normalized), tags
@@ -207,6 +216,7 @@ class IdentityService:
         key = lookup_key(name)
         async with self._db.transaction() as conn:
             deleted = await repo.delete_identity(conn, scope.account_id, scope.region, key)
+            await dkim_keys_repo.delete_key(conn, scope.account_id, scope.region, key)
             await tags_repo.replace_tags(
                 conn, scope.account_id, scope.region, identity_arn_str(scope, key), ()
             )

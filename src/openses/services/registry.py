@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from openses.domain.clock import Clock
+from openses.mail.message_ids import MessageIdFactory
 from openses.services.accounts import AccountService
+from openses.services.dkim import DkimSigner
 from openses.services.identities import IdentityService
+from openses.services.sending import SendingService
 from openses.services.tags import TagService
 from openses.storage.engine import Database
 
@@ -18,13 +22,35 @@ class Services:
     accounts: AccountService
     identities: IdentityService
     tags: TagService
+    sending: SendingService
+    dkim: DkimSigner
+    message_id_domain: str
 
     @classmethod
-    def build(cls, database: Database, clock: Clock, *, dev: bool) -> Services:
+    def build(
+        cls,
+        database: Database,
+        clock: Clock,
+        *,
+        dev: bool,
+        message_id_domain: str = "email.amazonses.com",
+        on_accepted: Callable[[], None] = lambda: None,
+    ) -> Services:
+        accounts = AccountService(database, clock)
         return cls(
             database=database,
             clock=clock,
-            accounts=AccountService(database, clock),
+            accounts=accounts,
             identities=IdentityService(database, clock, verify_at_once=dev),
             tags=TagService(database),
+            sending=SendingService(
+                database,
+                clock,
+                accounts,
+                new_message_id=MessageIdFactory(clock).new_id,
+                message_id_domain=message_id_domain,
+                on_accepted=on_accepted,
+            ),
+            dkim=DkimSigner(database, clock),
+            message_id_domain=message_id_domain,
         )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -101,3 +102,99 @@ resource_tags = Table(
 )
 
 Index("ix_identities_listing", identities.c.account_id, identities.c.region, identities.c.id)
+
+# --- Sending: accepted messages, per-recipient queue entries, the event log, quotas ---
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("message_id", String(80), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("feedback_address", String(320), nullable=False),
+    Column("from_address", String(320), nullable=False),
+    Column("destination", Text, nullable=False),  # JSON list
+    Column("raw", LargeBinary, nullable=False),
+    Column("headers", Text, nullable=False),  # JSON [[name, value], ...]
+    Column("common_headers", Text, nullable=False),  # JSON object
+    Column("accepted_at", DateTime(timezone=True), nullable=False),
+    Column("source_arn", String(1024), nullable=False),
+    Column("sending_account_id", String(12), nullable=False),
+    Column("source_ip", String(64), nullable=False),
+    Column("caller_identity", String(256), nullable=False),
+    Column("configuration_set_name", String(64)),
+    Column("tags", Text, nullable=False),  # JSON [[name, value], ...]
+    Column("headers_truncated", Boolean, nullable=False),
+    Column("to_simulator", Boolean, nullable=False),
+)
+Index("ix_messages_scope_time", messages.c.account_id, messages.c.region, messages.c.accepted_at)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "message_id",
+        String(80),
+        ForeignKey("messages.message_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("recipient", String(320), nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    # A lease lets many workers share the queue. lease_token grows with every lease, so
+    # a worker whose lease expired cannot commit over the work of the one that took over.
+    Column("lease_owner", String(64)),
+    Column("lease_token", Integer, nullable=False),
+    Column("lease_expires_at", DateTime(timezone=True)),
+    Column("last_response", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("message_id", String(80), nullable=False, index=True),
+    Column("event_type", String(32), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("payload", Text, nullable=False),  # SES's event JSON
+)
+Index("ix_events_scope_time", events.c.account_id, events.c.region, events.c.occurred_at)
+
+send_rate_buckets = Table(
+    "send_rate_buckets",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("refilled_at", DateTime(timezone=True), nullable=False),
+)
+
+sent_recipients = Table(
+    "sent_recipients",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("minute", DateTime(timezone=True), primary_key=True),
+    Column("recipients", Integer, nullable=False),
+)
+
+dkim_keys = Table(
+    "dkim_keys",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("domain", String(255), primary_key=True),
+    Column("selector", String(63), nullable=False),
+    Column("private_key", Text, nullable=False),  # PEM
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openses.api.context import Handler
-from openses.api.ses_v1 import account, identities
+from openses.api.ses_v1 import account, identities, sending
 
 OPERATIONS: dict[str, Handler] = {
     "VerifyEmailIdentity": identities.verify_email_identity,
@@ -17,4 +17,6 @@ OPERATIONS: dict[str, Handler] = {
     "GetSendQuota": account.get_send_quota,
     "GetAccountSendingEnabled": account.get_account_sending_enabled,
     "UpdateAccountSendingEnabled": account.update_account_sending_enabled,
+    "SendEmail": sending.send_email,
+    "SendRawEmail": sending.send_raw_email,
 }

@@ -10,8 +10,7 @@ async def get_send_quota(ctx: RequestContext, params: Params) -> Result:
     return {
         "Max24HourSend": settings.max_24_hour_send,
         "MaxSendRate": settings.max_send_rate,
-        # Nothing is sent before the sending pipeline exists; it will count here.
-        "SentLast24Hours": 0.0,
+        "SentLast24Hours": await ctx.services.sending.sent_last_24_hours(ctx.scope),
     }
 
 

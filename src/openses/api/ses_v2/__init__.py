@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openses.api.context import Handler
-from openses.api.ses_v2 import account, identities, tags
+from openses.api.ses_v2 import account, identities, sending, tags
 
 OPERATIONS: dict[str, Handler] = {
     "CreateEmailIdentity": identities.create_email_identity,
@@ -14,4 +14,5 @@ OPERATIONS: dict[str, Handler] = {
     "TagResource": tags.tag_resource,
     "UntagResource": tags.untag_resource,
     "ListTagsForResource": tags.list_tags_for_resource,
+    "SendEmail": sending.send_email,
 }

@@ -14,8 +14,7 @@ async def get_account(ctx: RequestContext, params: Params) -> Result:
         "SendQuota": {
             "Max24HourSend": settings.max_24_hour_send,
             "MaxSendRate": settings.max_send_rate,
-            # Nothing is sent before the sending pipeline exists; it will count here.
-            "SentLast24Hours": 0.0,
+            "SentLast24Hours": await ctx.services.sending.sent_last_24_hours(ctx.scope),
         },
         "SendingEnabled": settings.sending_enabled,
     }

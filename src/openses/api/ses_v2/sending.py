@@ -1,0 +1,67 @@
+"""SES v2 SendEmail: Simple and Raw content (Template content comes with templates)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openses.api.context import Params, RequestContext, Result
+from openses.api.ses_v1.sending import content_of, destination_of, message_tags
+from openses.domain.messages import Destination
+from openses.mail.compose import Attachment, Content, SimpleMessage
+from openses.mail.inspect import V2_API_LIMITS
+from openses.protocol.errors import OperationNotImplementedError
+from openses.services.sending import SendRequest
+
+
+def _attachment(document: dict[str, Any]) -> Attachment:
+    return Attachment(
+        raw_content=document["RawContent"],
+        file_name=document["FileName"],
+        content_type=document.get("ContentType"),
+        content_disposition=document.get("ContentDisposition"),
+        content_id=document.get("ContentId"),
+        content_description=document.get("ContentDescription"),
+        content_transfer_encoding=document.get("ContentTransferEncoding"),
+    )
+
+
+def _simple(params: Params, simple: dict[str, Any], destination: Destination) -> SimpleMessage:
+    body = simple.get("Body") or {}
+    return SimpleMessage(
+        from_address=params.get("FromEmailAddress") or "",
+        subject=content_of(simple.get("Subject")) or Content(""),
+        text=content_of(body.get("Text")),
+        html=content_of(body.get("Html")),
+        to=destination.to,
+        cc=destination.cc,
+        bcc=destination.bcc,
+        reply_to=tuple(params.get("ReplyToAddresses") or ()),
+        headers=tuple((h["Name"], h["Value"]) for h in simple.get("Headers") or ()),
+        attachments=tuple(_attachment(a) for a in simple.get("Attachments") or ()),
+    )
+
+
+async def send_email(ctx: RequestContext, params: Params) -> Result:
+    content = params["Content"]
+    destination = destination_of(params.get("Destination"))
+    common: dict[str, Any] = {
+        "limits": V2_API_LIMITS,
+        "source": params.get("FromEmailAddress"),
+        "feedback_address": params.get("FeedbackForwardingEmailAddress"),
+        "configuration_set_name": params.get("ConfigurationSetName"),
+        "tags": message_tags(params.get("EmailTags")),
+        "source_ip": ctx.source_ip,
+        "caller_identity": ctx.access_key_id,
+    }
+    if content.get("Simple") is not None:
+        destination = destination or Destination()
+        request = SendRequest(
+            simple=_simple(params, content["Simple"], destination),
+            destination=destination,
+            **common,
+        )
+    elif content.get("Raw") is not None:
+        request = SendRequest(raw=content["Raw"]["Data"], destination=destination, **common)
+    else:
+        raise OperationNotImplementedError("SendEmail with Template content")
+    return {"MessageId": await ctx.services.sending.send(ctx.scope, request)}

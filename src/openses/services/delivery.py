@@ -1,0 +1,279 @@
+"""The delivery pipeline, as a flat list of named steps: load, sign, transmit, classify, record.
+
+``deliver_group`` takes the leased queue entries of one message at one
+destination domain (one SMTP transaction), and records every recipient's result
+with its event in one transaction, fenced by the lease: a worker whose lease
+ran out writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openses.domain import event_formats
+from openses.domain.clock import Clock
+from openses.domain.feedback import BounceReport, DelayedRecipient, DelayType, DeliveryDelayReport
+from openses.domain.messages import (
+    AcceptedMessage,
+    BouncedRecipient,
+    BounceSubType,
+    BounceType,
+    DeliveryOutcome,
+    RecipientStatus,
+)
+from openses.mail import outcomes
+from openses.mail.message_ids import format_message_id
+from openses.mail.replies import SmtpReply
+from openses.mail.retry import DEFAULT_RETRY_POLICY, RetryPolicy, next_attempt
+from openses.mail.transports import (
+    Deliverer,
+    DeliveryReport,
+    DeliveryStatus,
+    Envelope,
+    RecipientOutcome,
+)
+from openses.services.dkim import DkimSigner
+from openses.services.events import event_record
+from openses.storage.engine import Database
+from openses.storage.repositories import deliveries as queue_repo
+from openses.storage.repositories import events as events_repo
+from openses.storage.repositories import messages as messages_repo
+from openses.storage.repositories.deliveries import LeasedDelivery
+from openses.storage.repositories.events import StoredEvent
+
+_MESSAGE_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class _Results:
+    delivered: list[RecipientOutcome]
+    bounced: list[tuple[RecipientOutcome, outcomes.BounceKind]]
+    delayed: list[tuple[RecipientOutcome, dt.datetime]]
+
+
+class DeliveryPipeline:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        transport: Deliverer,
+        signer: DkimSigner,
+        *,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._transport = transport
+        self._signer = signer
+        self._retry = retry_policy
+        self._rng = rng or random.Random()
+        self._messages: OrderedDict[str, AcceptedMessage] = OrderedDict()
+
+    async def deliver_group(self, group: Sequence[LeasedDelivery]) -> None:
+        message = await self._load(group[0].message_id)
+        if message is None:
+            return  # deleted meanwhile (dev reset): nothing to deliver
+        data = await self._signer.sign(message)
+        report = await self._transmit(message, group, data)
+        await self._record(message, group, report)
+
+    async def _load(self, message_id: str) -> AcceptedMessage | None:
+        cached = self._messages.get(message_id)
+        if cached is not None:
+            self._messages.move_to_end(message_id)
+            return cached
+        async with self._db.read() as conn:
+            message = await messages_repo.get_message(conn, message_id)
+        if message is not None:
+            self._messages[message_id] = message
+            while len(self._messages) > _MESSAGE_CACHE_SIZE:
+                self._messages.popitem(last=False)
+        return message
+
+    async def _transmit(
+        self, message: AcceptedMessage, group: Sequence[LeasedDelivery], data: bytes
+    ) -> DeliveryReport:
+        envelope = Envelope(
+            mail_from=message.feedback_address,
+            recipients=tuple(delivery.recipient for delivery in group),
+            message=data,
+        )
+        return await self._transport.deliver(envelope)
+
+    def _classify(
+        self, message: AcceptedMessage, group: Sequence[LeasedDelivery], report: DeliveryReport
+    ) -> _Results:
+        now = self._clock.now()
+        results = _Results([], [], [])
+        for delivery in group:
+            outcome = report.outcome_for(delivery.recipient)
+            if outcome.status is DeliveryStatus.DELIVERED:
+                results.delivered.append(outcome)
+            elif outcome.status is DeliveryStatus.PERMANENT_FAILURE:
+                results.bounced.append((outcome, outcomes.classify(outcome.reply)))
+            else:
+                retry_at = next_attempt(
+                    delivery.attempts + 1, message.accepted_at, now, self._rng, self._retry
+                )
+                if retry_at is None:
+                    results.bounced.append((_expired(outcome, self._retry), _EXPIRED_KIND))
+                else:
+                    results.delayed.append((outcome, retry_at))
+        return results
+
+    async def _record(
+        self, message: AcceptedMessage, group: Sequence[LeasedDelivery], report: DeliveryReport
+    ) -> None:
+        results = self._classify(message, group, report)
+        by_recipient = {delivery.recipient: delivery for delivery in group}
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            delivered = [
+                o for o in results.delivered
+                if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.DELIVERED,
+                                      str(o.reply), now, now)
+            ]  # fmt: skip
+            bounced = [
+                (o, kind) for o, kind in results.bounced
+                if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.BOUNCED,
+                                      str(o.reply), now, now)
+            ]  # fmt: skip
+            delayed = [
+                (o, at) for o, at in results.delayed
+                if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.QUEUED,
+                                      str(o.reply), at, now)
+            ]  # fmt: skip
+            await events_repo.insert_events(
+                conn, self._events(message, report, delivered, bounced, delayed, now)
+            )
+
+    async def _finish(
+        self,
+        conn: AsyncConnection,
+        delivery: LeasedDelivery,
+        status: RecipientStatus,
+        response: str,
+        next_attempt_at: dt.datetime,
+        now: dt.datetime,
+    ) -> bool:
+        return await queue_repo.finish(
+            conn,
+            delivery,
+            status=status,
+            attempts=delivery.attempts + 1,
+            next_attempt_at=next_attempt_at,
+            last_response=response,
+            now=now,
+        )
+
+    def _events(
+        self,
+        message: AcceptedMessage,
+        report: DeliveryReport,
+        delivered: list[RecipientOutcome],
+        bounced: list[tuple[RecipientOutcome, outcomes.BounceKind]],
+        delayed: list[tuple[RecipientOutcome, dt.datetime]],
+        now: dt.datetime,
+    ) -> list[StoredEvent]:
+        records: list[StoredEvent] = []
+        if delivered:
+            first = delivered[0]
+            outcome = DeliveryOutcome(
+                recipients=tuple(o.recipient for o in delivered),
+                timestamp=first.finished_at,
+                smtp_response=first.smtp_response,
+                reporting_mta=report.reporting_mta,
+                remote_mta_ip=first.remote_ip or "",
+            )
+            document = event_formats.delivery_event(message, outcome)
+            records.append(event_record(message, document, occurred_at=now))
+        for kind, group in _by_kind(bounced).items():
+            bounce = BounceReport(
+                bounce_type=BounceType(kind.bounce_type.value),
+                bounce_sub_type=BounceSubType(kind.sub_type.value),
+                recipients=tuple(_bounced_recipient(o) for o in group),
+                timestamp=now,
+                feedback_id=format_message_id(now, _uuid(self._rng)),
+                reporting_mta=f"dns; {report.reporting_mta}",
+                remote_mta_ip=group[0].remote_ip,
+            )
+            document = event_formats.bounce_event(message, bounce)
+            records.append(event_record(message, document, occurred_at=now))
+        if delayed:
+            delay = DeliveryDelayReport(
+                delay_type=_delay_type(delayed[0][0]),
+                recipients=tuple(
+                    DelayedRecipient(
+                        o.recipient, outcomes.dsn_status(o.reply), outcomes.diagnostic_code(o.reply)
+                    )
+                    for o, _ in delayed
+                ),
+                timestamp=now,
+                expiration_time=message.accepted_at + self._retry.max_age,
+                reporting_mta=report.reporting_mta,
+            )
+            document = event_formats.delivery_delay_event(message, delay)
+            records.append(event_record(message, document, occurred_at=now))
+        return records
+
+
+_EXPIRED_KIND = outcomes.BounceKind(outcomes.BounceType.TRANSIENT, outcomes.BounceSubType.GENERAL)
+
+
+def _expired(outcome: RecipientOutcome, policy: RetryPolicy) -> RecipientOutcome:
+    """The final reply SES gives a soft bounce that ran out of time."""
+    reply = SmtpReply.make(
+        554,
+        "4.4.7",
+        f"Message expired: unable to deliver in {policy.max_age_minutes} minutes.<{outcome.reply}>",
+    )
+    return RecipientOutcome(
+        outcome.recipient,
+        DeliveryStatus.PERMANENT_FAILURE,
+        reply,
+        outcome.remote_host,
+        outcome.remote_ip,
+        outcome.tls,
+        outcome.started_at,
+        outcome.finished_at,
+    )
+
+
+def _bounced_recipient(outcome: RecipientOutcome) -> BouncedRecipient:
+    return BouncedRecipient(
+        email_address=outcome.recipient,
+        action=outcomes.dsn_action(outcome.reply),
+        status=outcomes.dsn_status(outcome.reply),
+        diagnostic_code=outcomes.diagnostic_code(outcome.reply),
+    )
+
+
+def _by_kind(
+    bounced: list[tuple[RecipientOutcome, outcomes.BounceKind]],
+) -> dict[outcomes.BounceKind, list[RecipientOutcome]]:
+    """One Bounce event per bounce type, as SES never mixes types in one notification."""
+    groups: dict[outcomes.BounceKind, list[RecipientOutcome]] = {}
+    for outcome, kind in bounced:
+        groups.setdefault(kind, []).append(outcome)
+    return groups
+
+
+def _delay_type(outcome: RecipientOutcome) -> DelayType:
+    if outcome.remote_host is None:
+        return DelayType.TRANSIENT_COMMUNICATION_FAILURE
+    kind = outcomes.classify(outcome.reply)
+    if kind.sub_type is outcomes.BounceSubType.MAILBOX_FULL:
+        return DelayType.MAILBOX_FULL
+    return DelayType.RECIPIENT_SERVER_ERROR
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
