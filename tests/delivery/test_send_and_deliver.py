@@ -305,3 +305,27 @@ def test_sandbox_throttling_and_unverified_recipients(
         )  # fmt: skip
     assert throttled.value.response["Error"]["Code"] == "Throttling"
     assert throttled.value.response["Error"]["Message"] == "Maximum sending rate exceeded."
+
+
+def test_send_statistics_count_recipients_and_hard_bounces(
+    clean: RunningServer, mx: SmtpSink
+) -> None:
+    mx.script.rcpt_replies[f"nobody@{RECIPIENT_DOMAIN}"] = "550 5.1.1 No such user"
+    ses = clean.client("ses")
+    message = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}
+    ses.send_email(
+        Source=f"news@{DOMAIN}",
+        Destination={"ToAddresses": [f"a@{RECIPIENT_DOMAIN}", f"nobody@{RECIPIENT_DOMAIN}"]},
+        Message=message,
+    )
+    for _ in range(100):
+        points = ses.get_send_statistics()["SendDataPoints"]
+        if points and points[-1]["Bounces"] == 1:
+            break
+        mx.wait_until(lambda _sink: True, timeout=0.1)
+    assert len(points) == 1
+    point = points[0]
+    assert (point["DeliveryAttempts"], point["Bounces"], point["Complaints"], point["Rejects"]) == (
+        2, 1, 0, 0,
+    )  # fmt: skip
+    assert point["Timestamp"].minute % 15 == 0

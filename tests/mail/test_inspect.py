@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openses.mail.common_headers import notification_headers
 from openses.mail.errors import MessageFormatError, MessageRejectedError
 from openses.mail.inspect import (
     REJECTIONS,
@@ -483,3 +484,17 @@ def test_any_input_is_inspected_or_refused_with_an_ses_error(data: bytes) -> Non
         assert not re.search(rb"(?<!\r)\n", outcome.transmitted)
     else:
         assert outcome.rule in REJECTIONS
+
+
+def test_notification_headers_are_truncated_from_10_kb() -> None:
+    short = inspect(with_headers(b"X-SES-MESSAGE-TAGS: a=b", b"From: a@x.com")).headers
+    assert notification_headers(short) == (
+        [{"name": "X-SES-MESSAGE-TAGS", "value": "a=b"}, {"name": "From", "value": "a@x.com"}],
+        False,
+    )
+    filler = [b"X-Filler-%03d: " % i + b"x" * 100 for i in range(100)]
+    long_headers = inspect(with_headers(b"From: a@x.com", *filler)).headers
+    listed, truncated = notification_headers(long_headers)
+    assert truncated
+    assert listed[0] == {"name": "From", "value": "a@x.com"}
+    assert sum(len(h["name"]) + len(h["value"]) + 4 for h in listed) <= 10 * 1024

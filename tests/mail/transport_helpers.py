@@ -11,7 +11,14 @@ import pytest
 
 from openses.mail.mx import MxResolver
 from openses.mail.smtp_session import SmtpTimeouts
-from openses.mail.transports import Deliverer, DeliveryReport, Envelope, MxSettings, MxTransport
+from openses.mail.transports import (
+    Deliverer,
+    DeliveryReport,
+    DeliveryStatus,
+    Envelope,
+    MxSettings,
+    MxTransport,
+)
 from tests.fixtures.dns_server import DnsServer
 from tests.fixtures.smtp_sink import SinkScript, SmtpSink
 
@@ -76,6 +83,10 @@ def envelope(
 ) -> Envelope:
     body = message if message is not None else b"Subject: hello\r\n\r\nHello there.\r\n"
     return Envelope(sender, tuple(recipients), body)
+
+
+def statuses(report: DeliveryReport) -> dict[str, DeliveryStatus]:
+    return {outcome.recipient: outcome.status for outcome in report.outcomes}
 
 
 def run(deliverer: Deliverer, action: Callable[[Deliverer], Awaitable[T]]) -> T:

@@ -2,13 +2,15 @@
 
 What SES does, and where it says so:
 
-* From, To, Cc, Reply-To as headers; Bcc recipients only on the envelope (the
-  SendEmail docs: Bcc "addresses … will not be visible to other recipients");
+* From, To, Cc, Reply-To as headers; Bcc recipients only on the envelope (RFC 5322
+  section 3.6.3's first way: the Bcc line is removed; SES's formatted mail never
+  shows one [INF]); addresses must be 7-bit with Punycode domains (botocore
+  ``Destination`` docs), non-ASCII display names become encoded-words;
 * Subject and bodies in their ``Charset`` ("Because of the constraints of the SMTP
   protocol, Amazon SES uses 7-bit ASCII by default. If the text includes
   characters outside of the ASCII range, you have to specify a character set",
   botocore ``Content.Charset``); with none given we write UTF-8 [INF];
-* text and HTML as ``multipart/alternative``, text first ([SEED] "Email format");
+* text and HTML as ``multipart/alternative``, text first ([SEED] "Using MIME" example);
 * v2 ``Headers`` (at most 15, name/value rules of sesv2 ``MessageHeader``) except
   the ones SES sets itself: BCC, CC, Content-Disposition, Content-Type, Date,
   From, Message-ID, MIME-Version, Reply-To, Return-Path, Subject, To (guide,

@@ -7,7 +7,8 @@ the same failure with SES's own words.
 
 from __future__ import annotations
 
-from openses.domain.errors import DomainError, InvalidParameterError
+from openses.domain.errors import InvalidParameterError
+from openses.domain.errors import MessageRejectedError as DomainMessageRejectedError
 
 
 class MessageFormatError(InvalidParameterError):
@@ -19,7 +20,7 @@ class MessageFormatError(InvalidParameterError):
         self.smtp_reply = smtp_reply
 
 
-class MessageRejectedError(DomainError):
+class MessageRejectedError(DomainMessageRejectedError):
     """SES answers ``MessageRejected`` (v1 and v2)."""
 
     def __init__(self, message: str, *, rule: str, smtp_reply: str) -> None:

@@ -28,9 +28,8 @@ from openses.domain.messages import (
     DeliveryOutcome,
     RecipientStatus,
 )
-from openses.mail import outcomes
+from openses.mail import outcomes, replies
 from openses.mail.message_ids import format_message_id
-from openses.mail.replies import SmtpReply
 from openses.mail.retry import DEFAULT_RETRY_POLICY, RetryPolicy, next_attempt
 from openses.mail.transports import (
     Deliverer,
@@ -230,11 +229,7 @@ _EXPIRED_KIND = outcomes.BounceKind(outcomes.BounceType.TRANSIENT, outcomes.Boun
 
 def _expired(outcome: RecipientOutcome, policy: RetryPolicy) -> RecipientOutcome:
     """The final reply SES gives a soft bounce that ran out of time."""
-    reply = SmtpReply.make(
-        554,
-        "4.4.7",
-        f"Message expired: unable to deliver in {policy.max_age_minutes} minutes.<{outcome.reply}>",
-    )
+    reply = replies.message_expired(policy.max_age_minutes, outcome.reply)
     return RecipientOutcome(
         outcome.recipient,
         DeliveryStatus.PERMANENT_FAILURE,

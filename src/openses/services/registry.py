@@ -11,6 +11,7 @@ from openses.services.accounts import AccountService
 from openses.services.dkim import DkimSigner
 from openses.services.identities import IdentityService
 from openses.services.sending import SendingService
+from openses.services.statistics import StatisticsService
 from openses.services.tags import TagService
 from openses.storage.engine import Database
 
@@ -24,6 +25,7 @@ class Services:
     tags: TagService
     sending: SendingService
     dkim: DkimSigner
+    statistics: StatisticsService
     message_id_domain: str
 
     @classmethod
@@ -52,5 +54,6 @@ class Services:
                 on_accepted=on_accepted,
             ),
             dkim=DkimSigner(database, clock),
+            statistics=StatisticsService(database, clock),
             message_id_domain=message_id_domain,
         )

@@ -74,6 +74,8 @@ class SendRequest:
     tags: tuple[tuple[str, str], ...] = ()
     source_ip: str = ""
     caller_identity: str = ""
+    # The API operation, for the ses:operation tag of events ("SendEmail", "SendRawEmail").
+    operation: str = ""
 
 
 def is_simulator_address(address: str) -> bool:
@@ -155,6 +157,9 @@ class SendingService:
             tags=request.tags or prepared.tags,
             headers_truncated=prepared.headers_truncated,
             to_simulator=all(is_simulator_address(r) for r in recipients),
+            extra={event_formats.OPERATION_EXTRA_KEY: request.operation}
+            if request.operation
+            else {},
         )
         send_event = event_record(message, event_formats.send_event(message), occurred_at=now)
         async with self._db.transaction() as conn:

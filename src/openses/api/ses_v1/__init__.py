@@ -17,6 +17,7 @@ OPERATIONS: dict[str, Handler] = {
     "GetSendQuota": account.get_send_quota,
     "GetAccountSendingEnabled": account.get_account_sending_enabled,
     "UpdateAccountSendingEnabled": account.update_account_sending_enabled,
+    "GetSendStatistics": account.get_send_statistics,
     "SendEmail": sending.send_email,
     "SendRawEmail": sending.send_raw_email,
 }

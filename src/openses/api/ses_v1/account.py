@@ -23,3 +23,8 @@ async def update_account_sending_enabled(ctx: RequestContext, params: Params) ->
     # The member is optional in the model; like the SDKs' boolean default, absent means false.
     await ctx.services.accounts.set_sending_enabled(ctx.scope, bool(params.get("Enabled", False)))
     return {}
+
+
+async def get_send_statistics(ctx: RequestContext, params: Params) -> Result:
+    points = await ctx.services.statistics.send_data_points(ctx.scope)
+    return {"SendDataPoints": [point.as_shape() for point in points]}

@@ -55,6 +55,7 @@ async def send_email(ctx: RequestContext, params: Params) -> Result:
         tags=message_tags(params.get("Tags")),
         source_ip=ctx.source_ip,
         caller_identity=ctx.access_key_id,
+        operation="SendEmail",
     )
     return {"MessageId": await ctx.services.sending.send(ctx.scope, request)}
 
@@ -70,5 +71,6 @@ async def send_raw_email(ctx: RequestContext, params: Params) -> Result:
         tags=message_tags(params.get("Tags")),
         source_ip=ctx.source_ip,
         caller_identity=ctx.access_key_id,
+        operation="SendRawEmail",
     )
     return {"MessageId": await ctx.services.sending.send(ctx.scope, request)}

@@ -52,6 +52,7 @@ async def send_email(ctx: RequestContext, params: Params) -> Result:
         "tags": message_tags(params.get("EmailTags")),
         "source_ip": ctx.source_ip,
         "caller_identity": ctx.access_key_id,
+        "operation": "SendEmail",
     }
     if content.get("Simple") is not None:
         destination = destination or Destination()
