@@ -101,6 +101,7 @@ class Application:
             retry_policy=RetryPolicy(
                 max_age=dt.timedelta(minutes=self.settings.max_message_age_minutes)
             ),
+            feedback_domain=self.settings.hostname,
         )
         for _ in range(self.settings.workers):
             worker = DeliveryWorker(self.database, self.clock, pipeline.deliver_group)

@@ -3,6 +3,7 @@ DNS server on loopback; DKIM checked by dkimpy, an independent verifier."""
 
 from __future__ import annotations
 
+import email
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import dkim
 import pytest
 from botocore.exceptions import ClientError
+from flufl.bounce import all_failures
 
 from openses.app import Application
 from openses.mail.dkim_keys import load_private_key, public_key_txt
@@ -35,6 +37,7 @@ def mx() -> Iterator[SmtpSink]:
 def dns_server(mx: SmtpSink) -> Iterator[DnsServer]:
     with DnsServer() as dns:
         dns.add_mx(RECIPIENT_DOMAIN, f"mx.{RECIPIENT_DOMAIN}")
+        dns.add_mx(DOMAIN, f"mx.{RECIPIENT_DOMAIN}")  # where DSNs to the sender arrive
         dns.add_host(f"mx.{RECIPIENT_DOMAIN}", "127.0.0.1")
         yield dns
 
@@ -161,6 +164,14 @@ def test_a_rejected_recipient_bounces_and_a_deferred_one_waits(
     assert (bounce["bounceType"], bounce["bounceSubType"]) == ("Permanent", "NoEmail")
     assert bounce["bouncedRecipients"][0]["emailAddress"] == f"gone@{RECIPIENT_DOMAIN}"
     assert bounce["bouncedRecipients"][0]["diagnosticCode"] == "smtp; 550 5.1.1 No such user"
+    # The DSN goes to the sender from MAILER-DAEMON with the null reverse-path.
+    mx.wait_until(
+        lambda sink: any(m.mail_from == "" for m in sink.accepted_messages[before:]), timeout=30
+    )
+    dsn = next(m for m in mx.accepted_messages[before:] if m.mail_from == "")
+    assert dsn.rcpt_tos == (f"news@{DOMAIN}",)
+    _temporary, permanent = all_failures(email.message_from_bytes(dsn.content))
+    assert permanent == {f"gone@{RECIPIENT_DOMAIN}".encode()}
     states = {r["recipient"]: r["status"] for r in document["Recipients"]}
     assert states == {
         f"ok@{RECIPIENT_DOMAIN}": "delivered",
@@ -234,7 +245,11 @@ def test_mailbox_simulator_never_reaches_a_real_server(clean: RunningServer, mx:
     assert [e["eventType"] for e in _inspect(clean, ids["bounce"])["Events"]] == [
         "Send", "Bounce",
     ]  # fmt: skip
-    assert len(mx.messages) == before
+    arrived = mx.messages[before:]
+    assert not [m for m in arrived if any("simulator" in r for r in m.rcpt_tos)]
+    # bounce@ sends the feedback address a bounce message, as SES's simulator does.
+    mx.wait_until(lambda sink: len(sink.messages) > before, timeout=30)
+    assert [(m.mail_from, m.rcpt_tos) for m in mx.messages[before:]] == [("", (f"news@{DOMAIN}",))]
     # Simulator sends do not count against the daily quota.
     assert clean.client("ses").get_send_quota()["SentLast24Hours"] == 0.0
 

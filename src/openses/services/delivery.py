@@ -26,10 +26,12 @@ from openses.domain.messages import (
     BounceSubType,
     BounceType,
     DeliveryOutcome,
+    Destination,
     RecipientStatus,
 )
 from openses.mail import outcomes, replies
-from openses.mail.message_ids import format_message_id
+from openses.mail.dsn import Addressing, FailedRecipient, build_bounce_dsn, mailer_daemon
+from openses.mail.message_ids import format_message_id, message_id_header_value
 from openses.mail.retry import DEFAULT_RETRY_POLICY, RetryPolicy, next_attempt
 from openses.mail.transports import (
     Deliverer,
@@ -67,7 +69,10 @@ class DeliveryPipeline:
         *,
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         rng: random.Random | None = None,
+        feedback_domain: str = "amazonses.com",
     ) -> None:
+        # Domain of MAILER-DAEMON, the sender of the DSNs this pipeline writes.
+        self._feedback_domain = feedback_domain
         self._db = database
         self._clock = clock
         self._transport = transport
@@ -150,9 +155,63 @@ class DeliveryPipeline:
                 if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.QUEUED,
                                       str(o.reply), at, now)
             ]  # fmt: skip
-            await events_repo.insert_events(
-                conn, self._events(message, report, delivered, bounced, delayed, now)
-            )
+            if message.feedback_address:  # our own bounce mail (null sender) gets no events
+                await events_repo.insert_events(
+                    conn, self._events(message, report, delivered, bounced, delayed, now)
+                )
+            if bounced and message.feedback_address:
+                # Email feedback forwarding (on by default, as in SES): a DSN goes to the
+                # feedback address, from MAILER-DAEMON with the null sender, so that a
+                # bounce of the bounce can never loop. Queued in this same transaction.
+                await self._queue_dsn(conn, message, report, [o for o, _ in bounced], now)
+
+    async def _queue_dsn(
+        self,
+        conn: AsyncConnection,
+        message: AcceptedMessage,
+        report: DeliveryReport,
+        bounced: list[RecipientOutcome],
+        now: dt.datetime,
+    ) -> None:
+        dsn_id = format_message_id(now, _uuid(self._rng))
+        sender = mailer_daemon(self._feedback_domain)
+        mail = build_bounce_dsn(
+            message.raw,
+            [
+                FailedRecipient(
+                    address=o.recipient,
+                    status=outcomes.dsn_status(o.reply),
+                    diagnostic_code=str(o.reply),
+                    remote_mta=o.remote_host or o.remote_ip,
+                    last_attempt=o.finished_at,
+                )
+                for o in bounced
+            ],
+            addressing=Addressing(
+                sender=sender,
+                recipient=message.feedback_address,
+                date=now,
+                message_id=message_id_header_value(dsn_id, self._feedback_domain),
+            ),
+            reporting_mta=report.reporting_mta,
+            arrival_date=message.accepted_at,
+        )
+        dsn = AcceptedMessage(
+            message_id=dsn_id,
+            account_id=message.account_id,
+            region=message.region,
+            source=sender,
+            feedback_address="",  # the null reverse-path (RFC 5321 §4.5.5)
+            from_address=sender,
+            destination=Destination(to=(message.feedback_address,)),
+            raw=mail.as_bytes(),
+            headers=(),
+            common_headers={},
+            accepted_at=now,
+            source_arn="",
+            sending_account_id=message.sending_account_id,
+        )
+        await messages_repo.insert_message(conn, dsn, [message.feedback_address], now=now)
 
     async def _finish(
         self,
