@@ -11,7 +11,7 @@ from openses.api.gateway import ApiGateway
 from openses.api.inspection import InspectionEndpoints
 from openses.config import Settings
 from openses.domain.clock import Clock, SystemClock
-from openses.mail.local_transports import CaptureTransport, SimulatorRouting
+from openses.mail.local_transports import CaptureTransport
 from openses.mail.mx import MxResolver
 from openses.mail.retry import RetryPolicy
 from openses.mail.smtp_session import TlsMode
@@ -24,6 +24,7 @@ from openses.mail.transports import (
 )
 from openses.queue.worker import DeliveryWorker
 from openses.servers.http import HttpApp, Lifecycle
+from openses.servers.smtp_submission import SmtpStart, start_smtp_server
 from openses.services.delivery import DeliveryPipeline
 from openses.services.registry import Services
 from openses.storage.engine import Database, create_engine
@@ -36,7 +37,7 @@ DEV_SECRET_ACCESS_KEY = "test"  # noqa: S105 - dev mode's documented, public cre
 
 
 def build_transport(settings: Settings, clock: Clock) -> Deliverer:
-    """The transport ``OPENSES_DELIVERY`` names, behind the mailbox simulator."""
+    """The transport ``OPENSES_DELIVERY`` names (the mailbox simulator is in the pipeline)."""
     inner: Deliverer
     if settings.delivery == "capture":
         inner = CaptureTransport(settings.hostname, clock)
@@ -59,7 +60,7 @@ def build_transport(settings: Settings, clock: Clock) -> Deliverer:
         inner = MxTransport(
             resolver, MxSettings(helo_hostname=settings.hostname, port=settings.mx_port), clock
         )
-    return SimulatorRouting(inner, settings.hostname, clock)
+    return inner
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Application:
     services: Services = field(init=False)
     transport: Deliverer = field(init=False)
     workers: list[DeliveryWorker] = field(init=False, default_factory=list)
+    smtp: SmtpStart | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.database = Database(create_engine(self.settings.effective_database_url))
@@ -102,6 +104,7 @@ class Application:
                 max_age=dt.timedelta(minutes=self.settings.max_message_age_minutes)
             ),
             feedback_domain=self.settings.hostname,
+            reporting_mta=self.settings.hostname,
         )
         for _ in range(self.settings.workers):
             worker = DeliveryWorker(self.database, self.clock, pipeline.deliver_group)
@@ -112,7 +115,29 @@ class Application:
         if self.settings.dev:
             await self.services.accounts.ensure_dev_account(self.settings.dev_account_id)
 
+    # -- SMTP submission: `openses serve` starts it next to the HTTP API ----------------
+
+    async def start_smtp(self) -> SmtpStart:
+        """Start the SMTP listeners (``openses serve`` does; CLI commands and tests choose)."""
+        self.smtp = await start_smtp_server(
+            self.settings.smtp,
+            self.services,
+            hostname=self.settings.hostname,
+            region=self.settings.region,
+            data_dir=self.settings.data_dir,
+            dev=self.settings.dev,
+        )
+        return self.smtp
+
+    async def _stop_smtp(self) -> None:
+        if self.smtp is not None and self.smtp.server is not None:
+            await self.smtp.server.stop()
+        self.smtp = None
+
+    # ------------------------------------------------------------------------------------
+
     async def stop(self) -> None:
+        await self._stop_smtp()  # first: sessions still sending need the database
         for worker in self.workers:
             await worker.stop()
         self.workers.clear()

@@ -233,23 +233,43 @@ def test_mailbox_simulator_never_reaches_a_real_server(clean: RunningServer, mx:
             Destination={"ToAddresses": [f"{mailbox}@simulator.amazonses.com"]},
             Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
         )["MessageId"]
-        for mailbox in ("success", "bounce")
+        for mailbox in ("success", "bounce", "ooto", "complaint", "suppressionlist")
+    }
+    expected = {
+        "success": ["Send", "Delivery"],
+        "bounce": ["Send", "Bounce"],
+        "ooto": ["Send", "Delivery", "Bounce"],
+        "complaint": ["Send", "Delivery", "Complaint"],
+        "suppressionlist": ["Send", "Bounce"],
     }
     for _ in range(100):
-        if all(len(_inspect(clean, i)["Events"]) == 2 for i in ids.values()):
+        if all(len(_inspect(clean, ids[m])["Events"]) == len(e) for m, e in expected.items()):
             break
         mx.wait_until(lambda _sink: True, timeout=0.1)
-    assert [e["eventType"] for e in _inspect(clean, ids["success"])["Events"]] == [
-        "Send", "Delivery",
-    ]  # fmt: skip
-    assert [e["eventType"] for e in _inspect(clean, ids["bounce"])["Events"]] == [
-        "Send", "Bounce",
-    ]  # fmt: skip
+    for mailbox, kinds in expected.items():
+        events = _inspect(clean, ids[mailbox])["Events"]
+        assert [e["eventType"] for e in events] == kinds, mailbox
+    bounces = {
+        m: next(e for e in _inspect(clean, ids[m])["Events"] if e["eventType"] == "Bounce")
+        for m in ("bounce", "ooto", "suppressionlist")
+    }
+    assert bounces["bounce"]["bounce"]["bounceType"] == "Permanent"
+    assert bounces["ooto"]["bounce"]["bounceType"] == "Transient"
+    assert bounces["suppressionlist"]["bounce"]["bounceSubType"] == "Suppressed"
     arrived = mx.messages[before:]
     assert not [m for m in arrived if any("simulator" in r for r in m.rcpt_tos)]
-    # bounce@ sends the feedback address a bounce message, as SES's simulator does.
-    mx.wait_until(lambda sink: len(sink.messages) > before, timeout=30)
-    assert [(m.mail_from, m.rcpt_tos) for m in mx.messages[before:]] == [("", (f"news@{DOMAIN}",))]
+    # The feedback address gets what SES's simulator sends: a DSN for each of bounce@
+    # and suppressionlist@, the auto-reply of ooto@ and the complaint report.
+    mx.wait_until(lambda sink: len(sink.messages) >= before + 4, timeout=30)
+    feedback = mx.messages[before:]
+    assert {(m.mail_from, m.rcpt_tos) for m in feedback} == {("", (f"news@{DOMAIN}",))}
+    kinds = sorted(
+        "report" if b"feedback-report" in m.content
+        else "dsn" if b"delivery-status" in m.content
+        else "auto-reply"
+        for m in feedback
+    )  # fmt: skip
+    assert kinds == ["auto-reply", "dsn", "dsn", "report"]
     # Simulator sends do not count against the daily quota.
     assert clean.client("ses").get_send_quota()["SentLast24Hours"] == 0.0
 
@@ -309,10 +329,13 @@ def test_sandbox_throttling_and_unverified_recipients(
             Message=message,
         )  # fmt: skip
     assert "US-EAST-1: x@elsewhere.test" in caught.value.response["Error"]["Message"]
+    # At 1 recipient per second, a 10-recipient message goes through and leaves the
+    # account in debt for about 9 seconds: the next send is throttled.
     ses.send_email(
-        Source=f"a@{DOMAIN}", Destination={"ToAddresses": ["success@simulator.amazonses.com"]},
+        Source=f"a@{DOMAIN}",
+        Destination={"ToAddresses": [f"success+{i}@simulator.amazonses.com" for i in range(10)]},
         Message=message,
-    )  # fmt: skip
+    )
     with pytest.raises(ClientError) as throttled:
         ses.send_email(
             Source=f"a@{DOMAIN}", Destination={"ToAddresses": ["success@simulator.amazonses.com"]},

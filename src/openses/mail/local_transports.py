@@ -1,4 +1,4 @@
-"""Transports that do not leave this host: capture (dev mode) and the mailbox simulator."""
+"""A transport that does not leave this host: capture, dev mode's default."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ import datetime as dt
 from openses.domain.clock import Clock, SystemClock
 from openses.mail.replies import SmtpReply
 from openses.mail.transports import (
-    Deliverer,
     DeliveryReport,
     DeliveryStatus,
     Envelope,
     RecipientOutcome,
 )
-
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
 
 
 def _report(
@@ -52,42 +49,3 @@ class CaptureTransport:
 
     async def close(self) -> None:
         return None
-
-
-# What each simulator mailbox answers (Developer Guide, "Using the mailbox simulator").
-# A "+label" after the local part behaves like the bare mailbox.
-_SIMULATOR_REPLIES = {
-    "success": SmtpReply.make(250, "2.0.0", "OK"),
-    "bounce": SmtpReply.make(550, "5.1.1", "user unknown"),
-    "ooto": SmtpReply.make(250, "2.0.0", "OK"),
-    "complaint": SmtpReply.make(250, "2.0.0", "OK"),
-    "suppressionlist": SmtpReply.make(550, "5.1.1", "Address is on the global suppression list"),
-}
-
-
-def simulator_mailbox(address: str) -> str:
-    local = address.rpartition("@")[0]
-    return local.partition("+")[0].lower()
-
-
-class SimulatorRouting:
-    """Sends simulator addresses to the simulator and everything else to ``inner``."""
-
-    def __init__(self, inner: Deliverer, reporting_mta: str, clock: Clock | None = None) -> None:
-        self._inner = inner
-        self._reporting_mta = reporting_mta
-        self._clock = clock or SystemClock()
-
-    async def deliver(self, envelope: Envelope) -> DeliveryReport:
-        domain = envelope.recipients[0].rpartition("@")[2].lower()
-        if domain != SIMULATOR_DOMAIN:
-            return await self._inner.deliver(envelope)
-        unknown = SmtpReply.make(550, "5.1.1", "no such mailbox in the mailbox simulator")
-        replies = {
-            recipient: _SIMULATOR_REPLIES.get(simulator_mailbox(recipient), unknown)
-            for recipient in envelope.recipients
-        }
-        return _report(envelope, replies, self._reporting_mta, self._clock.now())
-
-    async def close(self) -> None:
-        await self._inner.close()

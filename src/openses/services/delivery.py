@@ -33,6 +33,7 @@ from openses.mail import outcomes, replies
 from openses.mail.dsn import Addressing, FailedRecipient, build_bounce_dsn, mailer_daemon
 from openses.mail.message_ids import format_message_id, message_id_header_value
 from openses.mail.retry import DEFAULT_RETRY_POLICY, RetryPolicy, next_attempt
+from openses.mail.simulator import SIMULATOR_DOMAIN, SimulatorConfig, simulate
 from openses.mail.transports import (
     Deliverer,
     DeliveryReport,
@@ -70,7 +71,9 @@ class DeliveryPipeline:
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         rng: random.Random | None = None,
         feedback_domain: str = "amazonses.com",
+        reporting_mta: str = "localhost",
     ) -> None:
+        self._reporting_mta = reporting_mta
         # Domain of MAILER-DAEMON, the sender of the DSNs this pipeline writes.
         self._feedback_domain = feedback_domain
         self._db = database
@@ -85,6 +88,9 @@ class DeliveryPipeline:
         message = await self._load(group[0].message_id)
         if message is None:
             return  # deleted meanwhile (dev reset): nothing to deliver
+        if group[0].domain == SIMULATOR_DOMAIN:
+            await self._simulate(message, group)
+            return
         data = await self._signer.sign(message)
         report = await self._transmit(message, group, data)
         await self._record(message, group, report)
@@ -165,6 +171,61 @@ class DeliveryPipeline:
                 # bounce of the bounce can never loop. Queued in this same transaction.
                 await self._queue_dsn(conn, message, report, [o for o, _ in bounced], now)
 
+    async def _simulate(self, message: AcceptedMessage, group: Sequence[LeasedDelivery]) -> None:
+        """The mailbox simulator: SES's outcomes and feedback mail, no real delivery."""
+        now = self._clock.now()
+        config = SimulatorConfig(
+            reporting_mta=self._reporting_mta, platform_domain=self._feedback_domain
+        )
+        result = simulate(
+            message,
+            now=now,
+            new_message_id=lambda: format_message_id(now, _uuid(self._rng)),
+            config=config,
+            recipients=[delivery.recipient for delivery in group],
+        )
+        outcome_of = {outcome.recipient: outcome for outcome in result.outcomes}
+        records: list[StoredEvent] = []
+        delivery = result.delivery(timestamp=now)
+        if delivery is not None:
+            records.append(
+                event_record(
+                    message, event_formats.delivery_event(message, delivery), occurred_at=now
+                )
+            )
+        for bounce in result.bounce_reports(
+            timestamp=now, new_feedback_id=lambda: format_message_id(now, _uuid(self._rng))
+        ):
+            records.append(
+                event_record(message, event_formats.bounce_event(message, bounce), occurred_at=now)
+            )
+        complaint = result.complaint_report(
+            timestamp=now, feedback_id=format_message_id(now, _uuid(self._rng))
+        )
+        if complaint is not None:
+            records.append(
+                event_record(
+                    message, event_formats.complaint_event(message, complaint), occurred_at=now
+                )
+            )
+        async with self._db.transaction() as conn:
+            for leased in group:
+                outcome = outcome_of[leased.recipient]
+                status = RecipientStatus.DELIVERED if outcome.delivered else RecipientStatus.BOUNCED
+                response = (
+                    outcome.smtp_response
+                    or (outcome.bounce.diagnostic_code if outcome.bounce else "")
+                    or ""
+                )
+                await self._finish(conn, leased, status, response, now, now)
+            await events_repo.insert_events(conn, records)
+            if message.feedback_address:
+                for mail in result.feedback_mail:
+                    await self._queue_system_mail(
+                        conn, message, mail.message["From"], mail.envelope_recipient,
+                        mail.as_bytes(), now,
+                    )  # fmt: skip
+
     async def _queue_dsn(
         self,
         conn: AsyncConnection,
@@ -196,22 +257,41 @@ class DeliveryPipeline:
             reporting_mta=report.reporting_mta,
             arrival_date=message.accepted_at,
         )
-        dsn = AcceptedMessage(
-            message_id=dsn_id,
+        await self._queue_system_mail(
+            conn, message, sender, message.feedback_address, mail.as_bytes(), now, dsn_id
+        )
+
+    async def _queue_system_mail(
+        self,
+        conn: AsyncConnection,
+        message: AcceptedMessage,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        now: dt.datetime,
+        message_id: str | None = None,
+    ) -> None:
+        """Queue mail openses itself sends about ``message`` (DSNs, simulator replies).
+
+        It travels with the null reverse-path (RFC 5321 §4.5.5), so it can never
+        cause a bounce of its own, and it records no events.
+        """
+        system_mail = AcceptedMessage(
+            message_id=message_id or format_message_id(now, _uuid(self._rng)),
             account_id=message.account_id,
             region=message.region,
-            source=sender,
-            feedback_address="",  # the null reverse-path (RFC 5321 §4.5.5)
-            from_address=sender,
-            destination=Destination(to=(message.feedback_address,)),
-            raw=mail.as_bytes(),
+            source=str(sender),
+            feedback_address="",
+            from_address=str(sender),
+            destination=Destination(to=(recipient,)),
+            raw=data,
             headers=(),
             common_headers={},
             accepted_at=now,
             source_arn="",
             sending_account_id=message.sending_account_id,
         )
-        await messages_repo.insert_message(conn, dsn, [message.feedback_address], now=now)
+        await messages_repo.insert_message(conn, system_mail, [recipient], now=now)
 
     async def _finish(
         self,

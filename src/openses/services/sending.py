@@ -28,6 +28,7 @@ from openses.mail.addresses import parse_mailbox
 from openses.mail.compose import SimpleMessage, compose_simple_message
 from openses.mail.inspect import V2_API_LIMITS, MessageLimits, inspect_raw_message
 from openses.mail.message_ids import SES_MESSAGE_ID_DOMAIN
+from openses.mail.simulator import simulator_scenario
 from openses.services.accounts import AccountService
 from openses.services.events import event_record
 from openses.services.scope import Scope
@@ -38,7 +39,6 @@ from openses.storage.repositories import messages as messages_repo
 from openses.storage.repositories import quotas as quotas_repo
 
 MAX_RECIPIENTS = 50  # Developer Guide, quotas: "50 recipients per message"
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class SendRequest:
 
 
 def is_simulator_address(address: str) -> bool:
-    return address.rpartition("@")[2].lower() == SIMULATOR_DOMAIN
+    return simulator_scenario(address) is not None
 
 
 class SendingService:
