@@ -39,9 +39,9 @@ DEV_SECRET_ACCESS_KEY = "test"  # noqa: S105 - dev mode's documented, public cre
 def build_transport(settings: Settings, clock: Clock) -> Deliverer:
     """The transport ``OPENSES_DELIVERY`` names (the mailbox simulator is in the pipeline)."""
     inner: Deliverer
-    if settings.delivery == "capture":
+    if settings.delivery_mode == "capture":
         inner = CaptureTransport(settings.hostname, clock)
-    elif settings.delivery == "relay":
+    elif settings.delivery_mode == "relay":
         assert settings.relay is not None  # config refuses relay without a smarthost
         host, port = settings.relay
         inner = RelayTransport(
@@ -71,6 +71,7 @@ class Application:
     services: Services = field(init=False)
     transport: Deliverer = field(init=False)
     workers: list[DeliveryWorker] = field(init=False, default_factory=list)
+    _pipelines: list[DeliveryPipeline] = field(init=False, default_factory=list)
     smtp: SmtpStart | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -106,6 +107,7 @@ class Application:
             feedback_domain=self.settings.hostname,
             reporting_mta=self.settings.hostname,
         )
+        self._pipelines.append(pipeline)
         for _ in range(self.settings.workers):
             worker = DeliveryWorker(self.database, self.clock, pipeline.deliver_group)
             worker.start()
@@ -141,6 +143,10 @@ class Application:
         for worker in self.workers:
             await worker.stop()
         self.workers.clear()
+        for pipeline in self._pipelines:
+            await pipeline.close()
+        self._pipelines.clear()
+        await self.services.sending.close()
         await self.transport.close()
         await self.database.dispose()
 

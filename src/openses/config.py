@@ -7,11 +7,12 @@ dir, loopback listeners). ``docs/configuration.md`` is generated from
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +102,57 @@ SETTINGS: tuple[Setting, ...] = (
             "How long soft-bounced mail is retried before it bounces (SES: about 14 hours)."),
     Setting("OPENSES_WORKERS", "workers", "1",
             "Delivery workers in this process (0: accept only, another process delivers)."),
+    # SMTP submission (SES's SMTP interface). TLS is mandatory, as on SES.
+    Setting("OPENSES_SMTP_LISTEN", "smtp_listen", "127.0.0.1:2587",
+            "host:port of the SMTP listener with STARTTLS (SES: 25, 587, 2587); empty: none."),
+    Setting("OPENSES_SMTPS_LISTEN", "smtps_listen", "127.0.0.1:2465",
+            "host:port of the SMTP listener with implicit TLS (SES: 465, 2465); empty: none."),
+    Setting("OPENSES_SMTP_TLS_CERT", "smtp_tls_cert", "",
+            "PEM certificate chain for SMTP TLS. Empty: in dev mode a self-signed one is made "
+            "in `<data_dir>/smtp-tls/`; otherwise the SMTP listeners stay off."),
+    Setting("OPENSES_SMTP_TLS_KEY", "smtp_tls_key", "",
+            "PEM private key of `OPENSES_SMTP_TLS_CERT`."),
+    Setting("OPENSES_SMTP_MAX_CONNECTIONS", "smtp_max_connections", "1000",
+            "Concurrent SMTP connections; more are answered `421 Too many concurrent SMTP "
+            "connections`."),
+    Setting("OPENSES_SMTP_MAX_CONNECTIONS_PER_CLIENT", "smtp_max_connections_per_client", "50",
+            "Concurrent SMTP connections from one client address (IPv6: one /64)."),
+    Setting("OPENSES_SMTP_IDLE_TIMEOUT", "smtp_idle_timeout", "10",
+            "Seconds an SMTP client may take to send a complete command, or go silent during "
+            "DATA, before `451 4.4.2 Timeout waiting for data from client` (SES: about 10)."),
+    Setting("OPENSES_SMTP_DATA_TIMEOUT", "smtp_data_timeout", "300",
+            "Seconds one message's DATA may take in all, however steadily it trickles in."),
+    Setting("OPENSES_SMTP_MAX_MESSAGES_PER_CONNECTION", "smtp_max_messages_per_connection",
+            "1000", "Messages one SMTP connection may send; then it is closed with a 421 "
+            "and the client reconnects, as with SES."),
+    Setting("OPENSES_SMTP_TRUSTED_NETWORKS", "smtp_trusted_networks", "",
+            "Client networks (CIDR, comma-separated) that may submit without TLS and AUTH, "
+            "as the account of `OPENSES_SMTP_TRUSTED_ACCESS_KEY`, for applications that "
+            "cannot authenticate and for benchmarks. Empty (the default): every client must "
+            "use TLS and AUTH, as on SES."),
+    Setting("OPENSES_SMTP_TRUSTED_ACCESS_KEY", "smtp_trusted_access_key", "",
+            "Access key id whose account sends what `OPENSES_SMTP_TRUSTED_NETWORKS` submit."),
 )  # fmt: skip
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """The SMTP submission listeners and their limits (``OPENSES_SMTP_*``)."""
+
+    listen: tuple[str, int] | None = ("127.0.0.1", 2587)
+    tls_listen: tuple[str, int] | None = ("127.0.0.1", 2465)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    max_connections: int = 1000
+    max_connections_per_client: int = 50
+    idle_timeout: float = 10.0
+    data_timeout: float = 300.0
+    max_messages_per_connection: int = 1000
+    trusted_networks: tuple[str, ...] = ()
+    trusted_access_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +177,12 @@ class Settings:
     message_id_domain: str
     max_message_age_minutes: int
     workers: int
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+
+    @property
+    def delivery_mode(self) -> str:
+        """``OPENSES_DELIVERY``, or its default: ``capture`` in dev mode, ``mx`` otherwise."""
+        return self.delivery or ("capture" if self.dev else "mx")
 
     @property
     def effective_database_url(self) -> str:
@@ -174,6 +228,68 @@ def _raw_values(environ: Mapping[str, str], toml_path: Path | None) -> dict[str,
     return values
 
 
+def _whole_number(values: dict[str, str], key: str, *, minimum: int = 0) -> int:
+    env = next(s.env for s in SETTINGS if s.key == key)
+    try:
+        number = int(values[key])
+    except ValueError as exc:
+        raise ConfigError(f"{env} must be a whole number") from exc
+    if number < minimum:
+        raise ConfigError(f"{env} must be at least {minimum}")
+    return number
+
+
+def _seconds(values: dict[str, str], key: str) -> float:
+    env = next(s.env for s in SETTINGS if s.key == key)
+    try:
+        seconds = float(values[key])
+    except ValueError as exc:
+        raise ConfigError(f"{env} must be a number of seconds") from exc
+    if not seconds > 0:
+        raise ConfigError(f"{env} must be more than 0")
+    return seconds
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    networks = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ConfigError(f"OPENSES_SMTP_TRUSTED_NETWORKS: {exc}") from exc
+    return tuple(networks)
+
+
+def _smtp_settings(values: dict[str, str]) -> SmtpSettings:
+    listen, tls_listen = values["smtp_listen"].strip(), values["smtps_listen"].strip()
+    cert, key = values["smtp_tls_cert"].strip(), values["smtp_tls_key"].strip()
+    if bool(cert) != bool(key):
+        raise ConfigError("OPENSES_SMTP_TLS_CERT and OPENSES_SMTP_TLS_KEY go together")
+    networks = _networks(values["smtp_trusted_networks"])
+    trusted_key = values["smtp_trusted_access_key"].strip()
+    if networks and not trusted_key:
+        raise ConfigError("OPENSES_SMTP_TRUSTED_NETWORKS needs OPENSES_SMTP_TRUSTED_ACCESS_KEY")
+    return SmtpSettings(
+        listen=_parse_listen("OPENSES_SMTP_LISTEN", listen) if listen else None,
+        tls_listen=_parse_listen("OPENSES_SMTPS_LISTEN", tls_listen) if tls_listen else None,
+        tls_cert=Path(cert) if cert else None,
+        tls_key=Path(key) if key else None,
+        max_connections=_whole_number(values, "smtp_max_connections", minimum=1),
+        max_connections_per_client=_whole_number(
+            values, "smtp_max_connections_per_client", minimum=1
+        ),
+        idle_timeout=_seconds(values, "smtp_idle_timeout"),
+        data_timeout=_seconds(values, "smtp_data_timeout"),
+        max_messages_per_connection=_whole_number(
+            values, "smtp_max_messages_per_connection", minimum=1
+        ),
+        trusted_networks=networks,
+        trusted_access_key=trusted_key,
+    )
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, toml_path: Path | None = None
 ) -> Settings:
@@ -188,8 +304,8 @@ def load_settings(
             env = next(s.env for s in SETTINGS if s.key == key)
             raise ConfigError(f"{env} must be a whole number") from exc
     dev = _parse_bool("OPENSES_DEV", values["dev"])
-    delivery = values["delivery"].strip().lower() or ("capture" if dev else "mx")
-    if delivery not in ("mx", "relay", "capture"):
+    delivery = values["delivery"].strip().lower()
+    if delivery not in ("", "mx", "relay", "capture"):
         raise ConfigError("OPENSES_DELIVERY must be mx, relay or capture")
     relay = _parse_listen("OPENSES_RELAY", values["relay"]) if values["relay"] else None
     if delivery == "relay" and relay is None:
@@ -225,6 +341,7 @@ def load_settings(
         message_id_domain=values["message_id_domain"],
         max_message_age_minutes=numbers["max_message_age_minutes"],
         workers=numbers["workers"],
+        smtp=_smtp_settings(values),
     )
 
 

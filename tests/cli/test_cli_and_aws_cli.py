@@ -185,3 +185,31 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "host:port" in result.stderr
+
+
+def test_the_aws_cli_sends_with_all_three_operations(
+    dev_process: ServeProcess, tmp_path: Path
+) -> None:
+    dev_process.aws("sesv2", "create-email-identity", "--email-identity", "example.com")
+    first = dev_process.aws(
+        "ses", "send-email", "--from", "sender@example.com",
+        "--destination", "ToAddresses=someone@example.net",
+        "--message", "Subject={Data=Hi},Body={Text={Data=Hello}}",
+    )  # fmt: skip
+    # As the Developer Guide shows it: the raw message as the Data member of a JSON file.
+    raw_file = tmp_path / "message.json"
+    raw = "From: sender@example.com\r\nTo: raw@example.net\r\nSubject: Raw\r\n\r\nraw body\r\n"
+    raw_file.write_text(json.dumps({"Data": raw}))
+    second = dev_process.aws("ses", "send-raw-email", "--raw-message", f"file://{raw_file}")
+    third = dev_process.aws(
+        "sesv2", "send-email", "--from-email-address", "sender@example.com",
+        "--destination", "ToAddresses=success@simulator.amazonses.com",
+        "--content", "Simple={Subject={Data=V2},Body={Text={Data=Hello}}}",
+    )  # fmt: skip
+    with urllib.request.urlopen(f"{dev_process.endpoint}/_aws/ses", timeout=30) as response:
+        messages = json.loads(response.read())["messages"]
+    assert [m["Id"] for m in messages] == [
+        first["MessageId"], second["MessageId"], third["MessageId"],
+    ]  # fmt: skip
+    assert [m["Subject"] for m in messages] == ["Hi", "Raw", "V2"]
+    assert "raw body" in messages[1]["RawData"]

@@ -42,6 +42,7 @@ class AdminEndpoints:
                 return _json(405, {"message": "Use POST to reset."})
             await reset_all_state(self._services.database, self._services.accounts)
             self._services.dkim.forget()
+            self._services.identities.forget_cached()
             await self._after_reset()
             return _json(200, {"reset": True})
         if path.startswith(("/_aws/ses", "/_openses/messages")):

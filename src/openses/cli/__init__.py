@@ -12,13 +12,41 @@ from openses.app import DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, Application
 from openses.cli.accounts import add_account_commands
 from openses.cli.runtime import settings_from_args
 from openses.config import ConfigError, Settings, settings_reference_markdown
+from openses.domain.credentials import smtp_password
+from openses.servers.smtp_submission import SmtpStart
 
 
-def _banner(settings: Settings) -> str:
+def _smtp_lines(settings: Settings, smtp: SmtpStart | None) -> list[str]:
+    """Where SMTP clients connect, and with what (the SMTP settings of an app)."""
+    if smtp is None or smtp.server is None or not smtp.server.endpoints:
+        reason = smtp.problem if smtp is not None and smtp.problem else "off"
+        return [f"  SMTP endpoint: {reason}"]
+    lines = [
+        f"  SMTP endpoint: {endpoint.host} port {endpoint.port} ({endpoint.tls})"
+        if index == 0
+        else f"                 {endpoint.host} port {endpoint.port} ({endpoint.tls})"
+        for index, endpoint in enumerate(smtp.server.endpoints)
+    ]
+    if smtp.problem:
+        lines.append(f"  SMTP problem:  {smtp.problem}")
+    if settings.dev and smtp.certificate is not None:
+        lines.append(f"  SMTP TLS:      self-signed certificate {smtp.certificate}")
+    if settings.dev:
+        password = smtp_password(DEV_SECRET_ACCESS_KEY, settings.region)
+        lines.append(f"  SMTP login:    user {DEV_ACCESS_KEY_ID} password {password}")
+    else:
+        lines.append(
+            "  SMTP login:    `openses account smtp-credentials ACCESS_KEY_ID` prints them."
+        )
+    return lines
+
+
+def _banner(settings: Settings, smtp: SmtpStart | None = None) -> str:
     endpoint = f"http://{settings.http_host}:{settings.http_port}"
     lines = [
         f"openses {__version__} is ready{' (dev mode)' if settings.dev else ''}",
         f"  API endpoint:  {endpoint}",
+        *_smtp_lines(settings, smtp),
         f"  Region:        {settings.region}",
         f"  Database:      {settings.effective_database_url.split('@')[-1]}",
     ]
@@ -51,7 +79,8 @@ class _ServeLifecycle:
     async def start(self) -> None:
         await self._application.start()
         await self._application.start_delivery()
-        print(_banner(self._application.settings), flush=True)
+        smtp = await self._application.start_smtp()
+        print(_banner(self._application.settings, smtp), flush=True)
 
     async def stop(self) -> None:
         await self._application.stop()

@@ -83,3 +83,42 @@ class ConfigurationSetDoesNotExistError(DomainError):
     def __init__(self, name: str) -> None:
         super().__init__(f"Configuration set <{name}> does not exist.")
         self.name = name
+
+
+# --- Templates (v1 CreateTemplate…TestRenderTemplate, v2 CreateEmailTemplate…) ---
+
+
+class TemplateDoesNotExistError(ResourceNotFoundError):
+    """v1 ``TemplateDoesNotExist``, v2 ``NotFoundException``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Template {name} does not exist.")
+        self.name = name
+
+
+class TemplateAlreadyExistsError(AlreadyExistsError):
+    def __init__(self, name: str, account_id: str) -> None:
+        # The text SES v2 answers (seen from `aws sesv2 create-email-template`).
+        super().__init__(f"Template {name} already exists for account id {account_id}")
+        self.name = name
+
+
+class TemplateRenderingError(DomainError):
+    """A template cannot be rendered with the data given. ``message`` is what SES
+    reports, synchronously from TestRenderTemplate or as a Rendering Failure event."""
+
+    def __init__(self, message: str, template_name: str | None = None) -> None:
+        super().__init__(message)
+        self.template_name = template_name
+
+
+class InvalidTemplateError(TemplateRenderingError):
+    """v1 ``InvalidTemplate``: the template itself cannot render (syntax, unknown partial)."""
+
+
+class InvalidRenderingParameterError(TemplateRenderingError):
+    """v1 ``InvalidRenderingParameter``: the template data is not a JSON object."""
+
+
+class MissingRenderingAttributeError(TemplateRenderingError):
+    """v1 ``MissingRenderingAttribute``: a value the template shows is not in the data."""

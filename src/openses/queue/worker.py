@@ -41,7 +41,9 @@ class DeliveryWorker:
         *,
         batch_size: int = 200,
         concurrency: int = 64,
-        lease_for: dt.timedelta = dt.timedelta(minutes=10),
+        # Short leases, renewed while the work runs: a killed worker's entries come
+        # back within a minute, a slow SMTP session keeps its lease as long as it lives.
+        lease_for: dt.timedelta = dt.timedelta(seconds=60),
         idle_poll_seconds: float = 0.5,
     ) -> None:
         self._db = database
@@ -58,13 +60,30 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._held: dict[int, LeasedDelivery] = {}
         self._task: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """New work was queued by this process: look now rather than at the next poll."""
         self._wakeup.set()
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="delivery-worker")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run(), name="delivery-worker")
+        self._heartbeat = loop.create_task(self._renew_leases(), name="lease-heartbeat")
+
+    async def _renew_leases(self) -> None:
+        interval = self._lease_for.total_seconds() / 3
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), interval)
+            held = list(self._held.values())
+            if not held or self._stopping.is_set():
+                continue
+            try:
+                async with self._db.transaction() as conn:
+                    await queue_repo.renew(conn, held, until=self._clock.now() + self._lease_for)
+            except Exception:
+                logger.exception("renewing %d delivery leases failed", len(held))
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -122,6 +141,8 @@ class DeliveryWorker:
         self._wakeup.set()
         if self._task is not None:
             await self._task
+        if self._heartbeat is not None:
+            await self._heartbeat
         if self._in_flight:
             _done, pending = await asyncio.wait(set(self._in_flight), timeout=grace_seconds)
             for task in pending:

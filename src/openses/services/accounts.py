@@ -34,6 +34,7 @@ _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 # A deleted key must stop working quickly, yet the hot path should not query
 # the database on every request: a short-lived cache is the compromise.
 _KEY_CACHE_SECONDS = 2.0
+_SETTINGS_CACHE_SECONDS = 1.0
 
 
 def _new_access_key_id() -> str:
@@ -54,6 +55,7 @@ class AccountService:
         self._db = database
         self._clock = clock
         self._key_cache: dict[str, tuple[float, AccessKey | None]] = {}
+        self._settings_cache: dict[Scope, tuple[float, SendingSettings]] = {}
 
     async def create_account(
         self,
@@ -131,10 +133,22 @@ class AccountService:
         return key
 
     async def sending_settings(self, scope: Scope) -> SendingSettings:
+        """The settings in force; cached for a second (every send reads them).
+
+        Changes made through this process take effect at once; changes made by
+        another process sharing the database, within a second.
+        """
+        now = time.monotonic()
+        cached = self._settings_cache.get(scope)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         async with self._db.read() as conn:
             settings = await repo.get_region_settings(conn, scope.account_id, scope.region)
         if settings is None:
             raise AccountNotFoundError(f"Account {scope.account_id} does not exist.")
+        if len(self._settings_cache) > 10_000:
+            self._settings_cache.clear()
+        self._settings_cache[scope] = (now + _SETTINGS_CACHE_SECONDS, settings)
         return settings
 
     async def set_sending_enabled(self, scope: Scope, enabled: bool) -> None:
@@ -145,6 +159,7 @@ class AccountService:
             await repo.put_region_settings(
                 conn, scope.account_id, scope.region, replace(current, sending_enabled=enabled)
             )
+        self._settings_cache.clear()
 
     async def update_account(
         self,
@@ -190,6 +205,7 @@ class AccountService:
                 assert current is not None  # the account exists, so defaults at least
                 result[name] = change(current)
                 await repo.put_region_settings(conn, account_id, name, result[name])
+        self._settings_cache.clear()
         return result
 
     async def ensure_dev_account(self, account_id: str) -> Account:
@@ -219,6 +235,7 @@ class AccountService:
 
     def forget_cached_keys(self) -> None:
         self._key_cache.clear()
+        self._settings_cache.clear()
 
 
 def _production(settings: SendingSettings) -> SendingSettings:

@@ -33,7 +33,7 @@ from openses.mail import outcomes, replies
 from openses.mail.dsn import Addressing, FailedRecipient, build_bounce_dsn, mailer_daemon
 from openses.mail.message_ids import format_message_id, message_id_header_value
 from openses.mail.retry import DEFAULT_RETRY_POLICY, RetryPolicy, next_attempt
-from openses.mail.simulator import SIMULATOR_DOMAIN, SimulatorConfig, simulate
+from openses.mail.simulator import SIMULATOR_DOMAIN, SimulationResult, SimulatorConfig, simulate
 from openses.mail.transports import (
     Deliverer,
     DeliveryReport,
@@ -43,6 +43,7 @@ from openses.mail.transports import (
 )
 from openses.services.dkim import DkimSigner
 from openses.services.events import event_record
+from openses.storage.batching import TransactionBatcher
 from openses.storage.engine import Database
 from openses.storage.repositories import deliveries as queue_repo
 from openses.storage.repositories import events as events_repo
@@ -68,6 +69,7 @@ class DeliveryPipeline:
         transport: Deliverer,
         signer: DkimSigner,
         *,
+        batcher: TransactionBatcher | None = None,
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         rng: random.Random | None = None,
         feedback_domain: str = "amazonses.com",
@@ -77,12 +79,16 @@ class DeliveryPipeline:
         # Domain of MAILER-DAEMON, the sender of the DSNs this pipeline writes.
         self._feedback_domain = feedback_domain
         self._db = database
+        self._batcher = batcher or TransactionBatcher(database)
         self._clock = clock
         self._transport = transport
         self._signer = signer
         self._retry = retry_policy
         self._rng = rng or random.Random()
         self._messages: OrderedDict[str, AcceptedMessage] = OrderedDict()
+
+    async def close(self) -> None:
+        await self._batcher.close()
 
     async def deliver_group(self, group: Sequence[LeasedDelivery]) -> None:
         message = await self._load(group[0].message_id)
@@ -145,31 +151,43 @@ class DeliveryPipeline:
         results = self._classify(message, group, report)
         by_recipient = {delivery.recipient: delivery for delivery in group}
         now = self._clock.now()
-        async with self._db.transaction() as conn:
-            delivered = [
-                o for o in results.delivered
-                if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.DELIVERED,
-                                      str(o.reply), now, now)
-            ]  # fmt: skip
-            bounced = [
-                (o, kind) for o, kind in results.bounced
-                if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.BOUNCED,
-                                      str(o.reply), now, now)
-            ]  # fmt: skip
-            delayed = [
-                (o, at) for o, at in results.delayed
-                if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.QUEUED,
-                                      str(o.reply), at, now)
-            ]  # fmt: skip
-            if message.feedback_address:  # our own bounce mail (null sender) gets no events
-                await events_repo.insert_events(
-                    conn, self._events(message, report, delivered, bounced, delayed, now)
-                )
-            if bounced and message.feedback_address:
-                # Email feedback forwarding (on by default, as in SES): a DSN goes to the
-                # feedback address, from MAILER-DAEMON with the null sender, so that a
-                # bounce of the bounce can never loop. Queued in this same transaction.
-                await self._queue_dsn(conn, message, report, [o for o, _ in bounced], now)
+        await self._batcher.run(
+            lambda conn: self._write_results(conn, message, report, results, by_recipient, now)
+        )
+
+    async def _write_results(
+        self,
+        conn: AsyncConnection,
+        message: AcceptedMessage,
+        report: DeliveryReport,
+        results: _Results,
+        by_recipient: dict[str, LeasedDelivery],
+        now: dt.datetime,
+    ) -> None:
+        delivered = [
+            o for o in results.delivered
+            if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.DELIVERED,
+                                  str(o.reply), now, now)
+        ]  # fmt: skip
+        bounced = [
+            (o, kind) for o, kind in results.bounced
+            if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.BOUNCED,
+                                  str(o.reply), now, now)
+        ]  # fmt: skip
+        delayed = [
+            (o, at) for o, at in results.delayed
+            if await self._finish(conn, by_recipient[o.recipient], RecipientStatus.QUEUED,
+                                  str(o.reply), at, now)
+        ]  # fmt: skip
+        if message.feedback_address:  # our own bounce mail (null sender) gets no events
+            await events_repo.insert_events(
+                conn, self._events(message, report, delivered, bounced, delayed, now)
+            )
+        if bounced and message.feedback_address:
+            # Email feedback forwarding (on by default, as in SES): a DSN goes to the
+            # feedback address, from MAILER-DAEMON with the null sender, so that a
+            # bounce of the bounce can never loop. Queued in this same transaction.
+            await self._queue_dsn(conn, message, report, [o for o, _ in bounced], now)
 
     async def _simulate(self, message: AcceptedMessage, group: Sequence[LeasedDelivery]) -> None:
         """The mailbox simulator: SES's outcomes and feedback mail, no real delivery."""
@@ -184,7 +202,6 @@ class DeliveryPipeline:
             config=config,
             recipients=[delivery.recipient for delivery in group],
         )
-        outcome_of = {outcome.recipient: outcome for outcome in result.outcomes}
         records: list[StoredEvent] = []
         delivery = result.delivery(timestamp=now)
         if delivery is not None:
@@ -208,23 +225,36 @@ class DeliveryPipeline:
                     message, event_formats.complaint_event(message, complaint), occurred_at=now
                 )
             )
-        async with self._db.transaction() as conn:
-            for leased in group:
-                outcome = outcome_of[leased.recipient]
-                status = RecipientStatus.DELIVERED if outcome.delivered else RecipientStatus.BOUNCED
-                response = (
-                    outcome.smtp_response
-                    or (outcome.bounce.diagnostic_code if outcome.bounce else "")
-                    or ""
-                )
-                await self._finish(conn, leased, status, response, now, now)
-            await events_repo.insert_events(conn, records)
-            if message.feedback_address:
-                for mail in result.feedback_mail:
-                    await self._queue_system_mail(
-                        conn, message, mail.message["From"], mail.envelope_recipient,
-                        mail.as_bytes(), now,
-                    )  # fmt: skip
+        await self._batcher.run(
+            lambda conn: self._write_simulation(conn, message, group, result, records, now)
+        )
+
+    async def _write_simulation(
+        self,
+        conn: AsyncConnection,
+        message: AcceptedMessage,
+        group: Sequence[LeasedDelivery],
+        result: SimulationResult,
+        records: list[StoredEvent],
+        now: dt.datetime,
+    ) -> None:
+        outcome_of = {outcome.recipient: outcome for outcome in result.outcomes}
+        for leased in group:
+            outcome = outcome_of[leased.recipient]
+            status = RecipientStatus.DELIVERED if outcome.delivered else RecipientStatus.BOUNCED
+            response = (
+                outcome.smtp_response
+                or (outcome.bounce.diagnostic_code if outcome.bounce else "")
+                or ""
+            )
+            await self._finish(conn, leased, status, response, now, now)
+        await events_repo.insert_events(conn, records)
+        if message.feedback_address:
+            for mail in result.feedback_mail:
+                await self._queue_system_mail(
+                    conn, message, mail.message["From"], mail.envelope_recipient,
+                    mail.as_bytes(), now,
+                )  # fmt: skip
 
     async def _queue_dsn(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openses.domain.clock import Clock
 from openses.domain.identities import IdentityType, VerificationStatus, identity_candidates
 from openses.domain.messages import AcceptedMessage
-from openses.mail.dkim import DkimSigningKey, sign
+from openses.mail.dkim import DkimPrivateKey, DkimSigningKey, sign
 from openses.mail.dkim_keys import generate_key, load_private_key, private_key_pem
 from openses.storage.engine import Database
 from openses.storage.repositories import dkim_keys as keys_repo
@@ -55,6 +55,7 @@ class DkimSigner:
         self._db = database
         self._clock = clock
         self._cache: dict[tuple[str, str, str], tuple[float, DkimSigningKey | None]] = {}
+        self._keys: dict[str, DkimPrivateKey] = {}
 
     async def sign(self, message: AcceptedMessage) -> bytes:
         """The message as it goes on the wire: DKIM-signed when its From identity signs."""
@@ -94,9 +95,19 @@ class DkimSigner:
                 if stored is None:
                     return None
                 return DkimSigningKey(
-                    identity.name, stored.selector, load_private_key(stored.private_key_pem)
+                    identity.name, stored.selector, self._parsed(stored.private_key_pem)
                 )
         return None
+
+    def _parsed(self, pem: str) -> DkimPrivateKey:
+        # Parsing and checking an RSA key costs milliseconds; keys are immutable, so
+        # each PEM is parsed once per process however often the lookup cache expires.
+        key = self._keys.get(pem)
+        if key is None:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            key = self._keys[pem] = load_private_key(pem)
+        return key
 
     def forget(self) -> None:
         self._cache.clear()

@@ -9,10 +9,14 @@ mode where they are verified at once, as local SES emulators do.
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 import string
-from collections.abc import Sequence
+import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openses.domain.arns import identity_arn
 from openses.domain.clock import Clock
@@ -42,6 +46,7 @@ from openses.storage.repositories import identities as repo
 from openses.storage.repositories import tags as tags_repo
 
 _DKIM_TOKEN_ALPHABET = string.ascii_lowercase + string.digits
+_VERIFIED_CACHE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,7 @@ class IdentityService:
         self._clock = clock
         # Dev mode: identities are verified as soon as they are created.
         self._verify_at_once = verify_at_once
+        self._verified_cache: dict[tuple[Scope, str], tuple[float, bool]] = {}
 
     @property
     def _initial_status(self) -> VerificationStatus:
@@ -85,7 +91,7 @@ class IdentityService:
         )
 
     async def _insert(self, scope: Scope, identity: Identity) -> None:
-        async with self._db.transaction() as conn:
+        async with self._write() as conn:
             if await repo.count_identities(conn, scope.account_id, scope.region) >= (
                 MAX_IDENTITIES_PER_REGION
             ):
@@ -111,7 +117,7 @@ class IdentityService:
             return existing
         if existing is not None:  # created through v2 (DKIM-verified): add a v1 token
             token = _domain_verification_token()
-            async with self._db.transaction() as conn:
+            async with self._write() as conn:
                 await repo.update_identity(
                     conn, scope.account_id, scope.region, name, verification_token=token
                 )
@@ -150,7 +156,7 @@ class IdentityService:
             )
         identity = self._new_identity(scope, normalized, kind, **extra)
         pem = await new_private_key_pem() if kind is IdentityType.DOMAIN else None
-        async with self._db.transaction() as conn:
+        async with self._write() as conn:
             if await repo.get_identity(conn, scope.account_id, scope.region, normalized):
                 raise AlreadyExistsError(f"Email identity {name} already exist.")
             await repo.insert_identity(conn, identity)
@@ -165,6 +171,46 @@ class IdentityService:
                     conn, scope.account_id, scope.region, identity_arn_str(scope, normalized), tags
                 )
         return identity
+
+    async def verified_names(self, scope: Scope, names: Sequence[str]) -> set[str]:
+        """Which of ``names`` are verified identities; cached for a second (every send asks).
+
+        Changes made through this process take effect at once; changes made by
+        another process (or the verifier), within a second.
+        """
+        now = time.monotonic()
+        verified: set[str] = set()
+        missing: list[str] = []
+        for name in names:
+            cached = self._verified_cache.get((scope, name))
+            if cached is not None and cached[0] > now:
+                if cached[1]:
+                    verified.add(name)
+            else:
+                missing.append(name)
+        if missing:
+            async with self._db.read() as conn:
+                found = await repo.get_identities(conn, scope.account_id, scope.region, missing)
+            if len(self._verified_cache) > 50_000:
+                self._verified_cache.clear()
+            for name in missing:
+                is_verified = name in found and found[name].is_verified
+                self._verified_cache[(scope, name)] = (now + _VERIFIED_CACHE_SECONDS, is_verified)
+                if is_verified:
+                    verified.add(name)
+        return verified
+
+    def forget_cached(self) -> None:
+        self._verified_cache.clear()
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, after which cached verification answers are dropped."""
+        try:
+            async with self._db.transaction() as conn:
+                yield conn
+        finally:
+            self._verified_cache.clear()
 
     async def find(self, scope: Scope, name: str) -> Identity | None:
         async with self._db.read() as conn:
@@ -214,7 +260,7 @@ class IdentityService:
     async def delete(self, scope: Scope, name: str, *, must_exist: bool) -> None:
         """Delete an identity. v1 DeleteIdentity succeeds for unknown names; v2 does not."""
         key = lookup_key(name)
-        async with self._db.transaction() as conn:
+        async with self._write() as conn:
             deleted = await repo.delete_identity(conn, scope.account_id, scope.region, key)
             await dkim_keys_repo.delete_key(conn, scope.account_id, scope.region, key)
             await tags_repo.replace_tags(

@@ -13,6 +13,7 @@ from openses.services.identities import IdentityService
 from openses.services.sending import SendingService
 from openses.services.statistics import StatisticsService
 from openses.services.tags import TagService
+from openses.services.templates import TemplateService
 from openses.storage.engine import Database
 
 
@@ -27,6 +28,7 @@ class Services:
     dkim: DkimSigner
     statistics: StatisticsService
     message_id_domain: str
+    templates: TemplateService
 
     @classmethod
     def build(
@@ -39,16 +41,18 @@ class Services:
         on_accepted: Callable[[], None] = lambda: None,
     ) -> Services:
         accounts = AccountService(database, clock)
+        identities = IdentityService(database, clock, verify_at_once=dev)
         return cls(
             database=database,
             clock=clock,
             accounts=accounts,
-            identities=IdentityService(database, clock, verify_at_once=dev),
+            identities=identities,
             tags=TagService(database),
             sending=SendingService(
                 database,
                 clock,
                 accounts,
+                identities,
                 new_message_id=MessageIdFactory(clock).new_id,
                 message_id_domain=message_id_domain,
                 on_accepted=on_accepted,
@@ -56,4 +60,5 @@ class Services:
             dkim=DkimSigner(database, clock),
             statistics=StatisticsService(database, clock),
             message_id_domain=message_id_domain,
+            templates=TemplateService(database, clock),
         )

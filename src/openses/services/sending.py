@@ -29,13 +29,12 @@ from openses.mail.compose import SimpleMessage, compose_simple_message
 from openses.mail.inspect import V2_API_LIMITS, MessageLimits, inspect_raw_message
 from openses.mail.message_ids import SES_MESSAGE_ID_DOMAIN
 from openses.mail.simulator import simulator_scenario
+from openses.services.acceptance import AcceptanceWriter
 from openses.services.accounts import AccountService
 from openses.services.events import event_record
+from openses.services.identities import IdentityService
 from openses.services.scope import Scope
 from openses.storage.engine import Database
-from openses.storage.repositories import events as events_repo
-from openses.storage.repositories import identities as identities_repo
-from openses.storage.repositories import messages as messages_repo
 from openses.storage.repositories import quotas as quotas_repo
 
 MAX_RECIPIENTS = 50  # Developer Guide, quotas: "50 recipients per message"
@@ -88,15 +87,18 @@ class SendingService:
         database: Database,
         clock: Clock,
         accounts: AccountService,
+        identities: IdentityService,
         *,
         new_message_id: Callable[[], str],
         message_id_domain: str = SES_MESSAGE_ID_DOMAIN,
         on_accepted: Callable[[], None] = lambda: None,
     ) -> None:
         self._message_id_domain = message_id_domain
+        self._writer = AcceptanceWriter(database, clock)
         self._db = database
         self._clock = clock
         self._accounts = accounts
+        self._identities = identities
         self._new_message_id = new_message_id
         # Wakes the in-process delivery worker so it need not wait for its next poll.
         self._on_accepted = on_accepted
@@ -162,22 +164,12 @@ class SendingService:
             else {},
         )
         send_event = event_record(message, event_formats.send_event(message), occurred_at=now)
-        async with self._db.transaction() as conn:
-            await quotas_repo.reserve_send(
-                conn,
-                scope.account_id,
-                scope.region,
-                len(recipients),
-                max_send_rate=settings.max_send_rate,
-                max_24_hour_send=settings.max_24_hour_send,
-                # Mailbox-simulator sends count against the rate but not the daily quota.
-                count_against_daily_quota=not message.to_simulator,
-                now=now,
-            )
-            await messages_repo.insert_message(conn, message, recipients, now=now)
-            await events_repo.insert_events(conn, [send_event])
+        await self._writer.accept(settings, message, recipients, send_event)
         self._on_accepted()
         return message.message_id
+
+    async def close(self) -> None:
+        await self._writer.close()
 
     async def sent_last_24_hours(self, scope: Scope) -> float:
         async with self._db.read() as conn:
@@ -241,11 +233,7 @@ class SendingService:
             to_check += [r for r in recipients if not is_simulator_address(r)]
         candidates = {address: identity_candidates(address) for address in to_check}
         names = sorted({name for names in candidates.values() for name in names})
-        async with self._db.read() as conn:
-            found = await identities_repo.get_identities(
-                conn, scope.account_id, scope.region, names
-            )
-        verified = {name for name, identity in found.items() if identity.is_verified}
+        verified = await self._identities.verified_names(scope, names)
         failed = [a for a, names in candidates.items() if not verified.intersection(names)]
         if failed:
             raise IdentityNotVerifiedError(scope.region, failed)

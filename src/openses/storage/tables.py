@@ -198,3 +198,25 @@ dkim_keys = Table(
     Column("private_key", Text, nullable=False),  # PEM
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# --- Templates: SES v1 and v2 share one store ---
+
+email_templates = Table(
+    "email_templates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("subject", Text),
+    Column("text_part", Text),
+    Column("html_part", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "region", "name", name="uq_email_templates_scope_name"),
+)
+Index(
+    "ix_email_templates_listing",
+    email_templates.c.account_id,
+    email_templates.c.region,
+    email_templates.c.id,
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openses.api.context import Handler
-from openses.api.ses_v1 import account, identities, sending
+from openses.api.ses_v1 import account, identities, sending, templates
 
 OPERATIONS: dict[str, Handler] = {
     "VerifyEmailIdentity": identities.verify_email_identity,
@@ -20,4 +20,10 @@ OPERATIONS: dict[str, Handler] = {
     "GetSendStatistics": account.get_send_statistics,
     "SendEmail": sending.send_email,
     "SendRawEmail": sending.send_raw_email,
+    "CreateTemplate": templates.create_template,
+    "UpdateTemplate": templates.update_template,
+    "DeleteTemplate": templates.delete_template,
+    "GetTemplate": templates.get_template,
+    "ListTemplates": templates.list_templates,
+    "TestRenderTemplate": templates.test_render_template,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openses.api.context import Handler
-from openses.api.ses_v2 import account, identities, sending, tags
+from openses.api.ses_v2 import account, identities, sending, tags, templates
 
 OPERATIONS: dict[str, Handler] = {
     "CreateEmailIdentity": identities.create_email_identity,
@@ -15,4 +15,10 @@ OPERATIONS: dict[str, Handler] = {
     "UntagResource": tags.untag_resource,
     "ListTagsForResource": tags.list_tags_for_resource,
     "SendEmail": sending.send_email,
+    "CreateEmailTemplate": templates.create_email_template,
+    "UpdateEmailTemplate": templates.update_email_template,
+    "DeleteEmailTemplate": templates.delete_email_template,
+    "GetEmailTemplate": templates.get_email_template,
+    "ListEmailTemplates": templates.list_email_templates,
+    "TestRenderEmailTemplate": templates.test_render_email_template,
 }

@@ -130,3 +130,19 @@ async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
         select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
     )
     return {status: int(count) for status, count in rows}
+
+
+async def renew(
+    conn: AsyncConnection, held: Sequence[LeasedDelivery], *, until: dt.datetime
+) -> None:
+    """Extend the leases this worker still holds (a heartbeat: a dead worker stops renewing)."""
+    for delivery in held:
+        await conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == delivery.id,
+                deliveries.c.lease_token == delivery.lease_token,
+                deliveries.c.status == RecipientStatus.QUEUED.value,
+            )
+            .values(lease_expires_at=until)
+        )

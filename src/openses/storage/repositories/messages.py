@@ -85,30 +85,40 @@ async def insert_message(
     recipients: Sequence[str],
     *,
     now: dt.datetime,
-    status: RecipientStatus = RecipientStatus.QUEUED,
 ) -> None:
     """Store the message and one queue entry per recipient, due now."""
-    await conn.execute(insert(messages).values(**_message_row(message)))
-    if recipients:
-        await conn.execute(
-            insert(deliveries),
-            [
-                {
-                    "message_id": message.message_id,
-                    "recipient": recipient,
-                    "domain": recipient_domain(recipient),
-                    "status": status.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "lease_owner": None,
-                    "lease_token": 0,
-                    "lease_expires_at": None,
-                    "last_response": None,
-                    "updated_at": now,
-                }
-                for recipient in recipients
-            ],
-        )
+    await insert_messages(conn, [(message, recipients)], now=now)
+
+
+async def insert_messages(
+    conn: AsyncConnection,
+    accepted: Sequence[tuple[AcceptedMessage, Sequence[str]]],
+    *,
+    now: dt.datetime,
+) -> None:
+    """Store several messages and their queue entries with one statement per table."""
+    if not accepted:
+        return
+    await conn.execute(insert(messages), [_message_row(message) for message, _ in accepted])
+    entries = [
+        {
+            "message_id": message.message_id,
+            "recipient": recipient,
+            "domain": recipient_domain(recipient),
+            "status": RecipientStatus.QUEUED.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "lease_owner": None,
+            "lease_token": 0,
+            "lease_expires_at": None,
+            "last_response": None,
+            "updated_at": now,
+        }
+        for message, recipients in accepted
+        for recipient in recipients
+    ]
+    if entries:
+        await conn.execute(insert(deliveries), entries)
 
 
 async def get_message(conn: AsyncConnection, message_id: str) -> AcceptedMessage | None:

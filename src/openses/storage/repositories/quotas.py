@@ -1,8 +1,9 @@
 """Send quotas shared by every process on one database: a rate bucket and a 24-hour count.
 
-Both live in rows that the sending transaction locks (SELECT ... FOR UPDATE on
+Both live in rows that the accepting transaction locks (SELECT ... FOR UPDATE on
 PostgreSQL; SQLite's write transactions begin IMMEDIATE), so several server
-processes cannot together exceed what one account may send.
+processes cannot together exceed what one account may send. The arithmetic is
+``openses.domain.quotas.Allowance``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openses.domain.errors import DailyQuotaExceededError, MaximumSendRateExceededError
+from openses.domain.quotas import Allowance
 from openses.storage.tables import send_rate_buckets, sent_recipients
 from openses.storage.values import as_utc
 
@@ -22,24 +23,6 @@ _DAY = dt.timedelta(hours=24)
 
 def _insert_for(conn: AsyncConnection) -> type[postgresql.Insert] | type[sqlite.Insert]:
     return postgresql.Insert if conn.dialect.name == "postgresql" else sqlite.Insert
-
-
-async def _locked_tokens(
-    conn: AsyncConnection, account_id: str, region: str, capacity: float, now: dt.datetime
-) -> tuple[float, dt.datetime]:
-    insert_cls = _insert_for(conn)
-    await conn.execute(
-        insert_cls(send_rate_buckets)
-        .values(account_id=account_id, region=region, tokens=capacity, refilled_at=now)
-        .on_conflict_do_nothing()
-    )
-    query = select(send_rate_buckets.c.tokens, send_rate_buckets.c.refilled_at).where(
-        send_rate_buckets.c.account_id == account_id, send_rate_buckets.c.region == region
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = (await conn.execute(query)).one()
-    return float(row.tokens), as_utc(row.refilled_at)
 
 
 async def sent_last_24_hours(
@@ -55,46 +38,62 @@ async def sent_last_24_hours(
     return int(result.scalar_one())
 
 
-async def reserve_send(
+async def lock_allowance(
     conn: AsyncConnection,
     account_id: str,
     region: str,
-    recipients: int,
     *,
     max_send_rate: float,
     max_24_hour_send: float,
-    count_against_daily_quota: bool,
+    now: dt.datetime,
+) -> Allowance:
+    """The account's allowance now, its bucket row locked until the transaction ends."""
+    capacity = max(1.0, max_send_rate)
+    await conn.execute(
+        _insert_for(conn)(send_rate_buckets)
+        .values(account_id=account_id, region=region, tokens=capacity, refilled_at=now)
+        .on_conflict_do_nothing()
+    )
+    query = select(send_rate_buckets.c.tokens, send_rate_buckets.c.refilled_at).where(
+        send_rate_buckets.c.account_id == account_id, send_rate_buckets.c.region == region
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).one()
+    return Allowance.refilled(
+        float(row.tokens),
+        (now - as_utc(row.refilled_at)).total_seconds(),
+        await sent_last_24_hours(conn, account_id, region, now),
+        max_send_rate=max_send_rate,
+        max_24_hour_send=max_24_hour_send,
+    )
+
+
+async def store_allowance(
+    conn: AsyncConnection,
+    account_id: str,
+    region: str,
+    allowance: Allowance,
+    *,
+    newly_counted: int,
     now: dt.datetime,
 ) -> None:
-    """Take ``recipients`` from the account's allowance or raise a throttling error.
-
-    The rate is a token bucket holding one second of sending: a send goes through
-    while the bucket is not in debt and may take it into debt, as SES lets a
-    50-recipient message through at 1/s and then refuses sends until it is repaid.
-    """
-    capacity = max(1.0, max_send_rate)
-    tokens, refilled_at = await _locked_tokens(conn, account_id, region, capacity, now)
-    elapsed = max(0.0, (now - refilled_at).total_seconds())
-    tokens = min(capacity, tokens + elapsed * max_send_rate)
-    if tokens < 1.0:
-        raise MaximumSendRateExceededError
-    if count_against_daily_quota:
-        sent = await sent_last_24_hours(conn, account_id, region, now)
-        if sent + recipients > max_24_hour_send:
-            raise DailyQuotaExceededError
-        minute = now.replace(second=0, microsecond=0)
-        insert_cls = _insert_for(conn)
-        statement = insert_cls(sent_recipients).values(
-            account_id=account_id, region=region, minute=minute, recipients=recipients
+    """Write the bucket back and add ``newly_counted`` recipients to this minute's count."""
+    await conn.execute(
+        update(send_rate_buckets)
+        .where(send_rate_buckets.c.account_id == account_id, send_rate_buckets.c.region == region)
+        .values(tokens=allowance.tokens, refilled_at=now)
+    )
+    if newly_counted:
+        statement = _insert_for(conn)(sent_recipients).values(
+            account_id=account_id,
+            region=region,
+            minute=now.replace(second=0, microsecond=0),
+            recipients=newly_counted,
         )
         await conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["account_id", "region", "minute"],
-                set_={"recipients": sent_recipients.c.recipients + recipients},
+                set_={"recipients": sent_recipients.c.recipients + newly_counted},
             )
         )
-    await conn.execute(
-        update(send_rate_buckets)
-        .where(send_rate_buckets.c.account_id == account_id, send_rate_buckets.c.region == region)
-        .values(tokens=tokens - recipients, refilled_at=now)
-    )
