@@ -120,7 +120,13 @@ def test_three_ways_to_send_reach_the_mx_dkim_signed(clean: RunningServer, mx: S
         assert received.content.startswith(b"DKIM-Signature:")
         assert _verify_dkim(received.content, records), received.content[:600]
         assert b"X-SES-MESSAGE-TAGS" not in received.content
+    # The MX has the message before openses has recorded its answer: wait for the event.
     events = _inspect(clean, second)["Events"]
+    for _ in range(100):
+        if len(events) == 2:
+            break
+        mx.wait_until(lambda _sink: True, timeout=0.1)
+        events = _inspect(clean, second)["Events"]
     assert [e["eventType"] for e in events] == ["Send", "Delivery"]
     delivery = events[1]["delivery"]
     assert delivery["recipients"] == [f"bob@{RECIPIENT_DOMAIN}"]

@@ -21,7 +21,12 @@ from tests.conftest import make_settings
 from tests.fixtures.dns_server import DnsServer
 from tests.fixtures.server import RunningServer
 from tests.fixtures.smtp_sink import SinkScript, SmtpSink
-from tests.smtp.smtp_helpers import client_tls_context, ses_smtp_password
+from tests.smtp.smtp_helpers import (
+    BARE_LIMITS,
+    BareListener,
+    client_tls_context,
+    ses_smtp_password,
+)
 
 DOMAIN = "example.com"
 RECIPIENT_DOMAIN = "receiver.test"
@@ -101,3 +106,11 @@ def smtp(smtp_server: SmtpTarget) -> SmtpTarget:
     smtp_server.mx.script.rcpt_replies.clear()
     smtp_server.server.client("sesv2").create_email_identity(EmailIdentity=DOMAIN)
     return smtp_server
+
+
+@pytest.fixture
+def listener(tmp_path: Path) -> Iterator[BareListener]:
+    """The SMTP session alone, with a recording backend (see ``smtp_helpers``)."""
+    running = BareListener(BARE_LIMITS).start(tmp_path)
+    yield running
+    running.stop()

@@ -229,3 +229,19 @@ class BareListener:
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+
+BARE_LIMITS = SessionLimits(max_message_bytes=64 * 1024, idle_timeout=5.0, max_messages=5)
+BARE_ENVELOPE = b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@receiver.test>\r\nDATA\r\n"
+
+
+def bare_tls(listener: BareListener) -> ssl.SSLContext:
+    """A client context that trusts ``listener``'s certificate."""
+    return client_tls_context(listener.certificate_file)
+
+
+def bare_logged_in(listener: BareListener) -> RawSmtp:
+    """A raw client through greeting, EHLO, STARTTLS, EHLO and AUTH PLAIN."""
+    client = RawSmtp(listener.port)
+    client.ehlo_starttls_auth(PRINCIPAL.access_key_id, BARE_PASSWORD, bare_tls(listener))
+    return client

@@ -197,6 +197,22 @@ def test_throttling_and_pausing_answer_454_and_554(smtp: SmtpTarget) -> None:
     )
 
 
+def test_sending_faster_than_the_rate_answers_454(smtp: SmtpTarget) -> None:
+    async def slow(application: Application) -> None:
+        await application.services.accounts.update_account(
+            "000000000000", max_send_rate=1, region="us-east-1"
+        )
+
+    smtp.server.call(slow)
+    data = message(f"news@{DOMAIN}", f"x@{RECIPIENT_DOMAIN}", "rate")
+    with starttls_client(smtp) as client:
+        replies = [
+            send(client, f"news@{DOMAIN}", [f"x@{RECIPIENT_DOMAIN}"], data) for _ in range(3)
+        ]
+    assert replies[0].startswith("250 Ok ")
+    assert "454 Throttling failure: Maximum sending rate exceeded." in replies[1:]
+
+
 def test_the_sandbox_checks_recipients_for_a_new_account(smtp: SmtpTarget) -> None:
     async def create(application: Application) -> tuple[str, str]:
         _account, key = await application.services.accounts.create_account("sandboxed")

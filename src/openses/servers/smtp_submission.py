@@ -197,21 +197,9 @@ async def start_smtp_server(
         logger.warning(problem)
         return SmtpStart(None, None, problem)
     tls_context = server_tls_context(cert_file, key_file)
-    backend = SubmissionBackend(
-        services.sending,
-        SmtpAuthenticator(services.accounts.find_access_key, region),
-        smtp.trusted_networks,
-    )
-    if smtp.trusted_networks:
-        key = await services.accounts.find_access_key(smtp.trusted_access_key)
-        if key is None:
-            raise ConfigError(
-                f"OPENSES_SMTP_TRUSTED_ACCESS_KEY: no access key {smtp.trusted_access_key}"
-            )
-        backend.trust(Principal(key.account_id, key.access_key_id, region))
     context = ListenerContext(
         hostname=hostname,
-        backend=backend,
+        backend=await _backend(smtp, services, region),
         limits=_limits(smtp),
         registry=ConnectionRegistry(smtp.max_connections, smtp.max_connections_per_client),
         starttls_context=tls_context,
@@ -221,6 +209,19 @@ async def start_smtp_server(
     )
     await server.start()
     return SmtpStart(server, cert_file, "; ".join(server.failures) or None)
+
+
+async def _backend(smtp: SmtpSettings, services: Services, region: str) -> SubmissionBackend:
+    authenticator = SmtpAuthenticator(services.accounts.find_access_key, region)
+    backend = SubmissionBackend(services.sending, authenticator, smtp.trusted_networks)
+    if smtp.trusted_networks:
+        key = await services.accounts.find_access_key(smtp.trusted_access_key)
+        if key is None:
+            raise ConfigError(
+                f"OPENSES_SMTP_TRUSTED_ACCESS_KEY: no access key {smtp.trusted_access_key}"
+            )
+        backend.trust(Principal(key.account_id, key.access_key_id, region))
+    return backend
 
 
 def _limits(smtp: SmtpSettings) -> SessionLimits:
