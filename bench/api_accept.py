@@ -134,9 +134,17 @@ def start_moto(processes: harness.Processes, moto_server: str) -> tuple[int, int
     return port, server.pid
 
 
-def start_ours(processes: harness.Processes, data_dir: Path, workers: int) -> tuple[int, int]:
+def start_ours(
+    processes: harness.Processes, data_dir: Path, workers: int, server_processes: int = 1
+) -> tuple[int, int]:
     port = harness.free_port()
-    server = harness.start_openses(processes, data_dir, port, OPENSES_WORKERS=str(workers))
+    server = harness.start_openses(
+        processes,
+        data_dir,
+        port,
+        OPENSES_WORKERS=str(workers),
+        OPENSES_HTTP_PROCESSES=str(server_processes),
+    )
     sesv2 = harness.boto3_client("sesv2", port)
     sesv2.create_email_identity(EmailIdentity=harness.SENDER_DOMAIN)
     return port, server.pid
@@ -266,6 +274,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--signed", type=int, default=2000, help="distinct requests per run")
     parser.add_argument("--workers", type=int, default=0, help="openses delivery workers")
+    parser.add_argument("--processes", type=int, default=1, help="openses server processes")
     parser.add_argument("--moto-server", default="/tmp/moto-venv/bin/moto_server")
     parser.add_argument("--no-peer", action="store_true", help="measure openses alone")
     parser.add_argument("--profile-seconds", type=float, default=0.0)
@@ -277,7 +286,9 @@ def main() -> None:
     with harness.Processes() as processes, tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         (work / "replay.lua").write_text(WRK_SCRIPT)
-        targets = {"openses": start_ours(processes, work / "openses-data", args.workers)}
+        targets = {
+            "openses": start_ours(processes, work / "openses-data", args.workers, args.processes)
+        }
         if not args.no_peer:
             targets["moto_server"] = start_moto(processes, args.moto_server)
         systems = list(targets)

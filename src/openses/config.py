@@ -100,6 +100,9 @@ SETTINGS: tuple[Setting, ...] = (
             "`<id@email.amazonses.com>`."),
     Setting("OPENSES_MAX_MESSAGE_AGE_MINUTES", "max_message_age_minutes", "840",
             "How long soft-bounced mail is retried before it bounces (SES: about 14 hours)."),
+    Setting("OPENSES_HTTP_PROCESSES", "http_processes", "1",
+            "Server processes sharing the HTTP port (one per core uses every core; each "
+            "also runs its delivery workers; SMTP runs in the first)."),
     Setting("OPENSES_WORKERS", "workers", "1",
             "Delivery workers in this process (0: accept only, another process delivers)."),
     # SMTP submission (SES's SMTP interface). TLS is mandatory, as on SES.
@@ -177,6 +180,7 @@ class Settings:
     message_id_domain: str
     max_message_age_minutes: int
     workers: int
+    http_processes: int
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
@@ -297,7 +301,13 @@ def load_settings(
     values = _raw_values(os.environ if environ is None else environ, toml_path)
     host, port = _parse_listen("OPENSES_HTTP_LISTEN", values["http_listen"])
     numbers = {}
-    for key in ("max_body_bytes", "mx_port", "max_message_age_minutes", "workers"):
+    for key in (
+        "max_body_bytes",
+        "mx_port",
+        "max_message_age_minutes",
+        "workers",
+        "http_processes",
+    ):
         try:
             numbers[key] = int(values[key])
         except ValueError as exc:
@@ -341,6 +351,7 @@ def load_settings(
         message_id_domain=values["message_id_domain"],
         max_message_age_minutes=numbers["max_message_age_minutes"],
         workers=numbers["workers"],
+        http_processes=max(1, numbers["http_processes"]),
         smtp=_smtp_settings(values),
     )
 

@@ -213,3 +213,15 @@ def test_the_aws_cli_sends_with_all_three_operations(
     ]  # fmt: skip
     assert [m["Subject"] for m in messages] == ["Hi", "Raw", "V2"]
     assert "raw body" in messages[1]["RawData"]
+
+
+def test_several_server_processes_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    server = ServeProcess(tmp_path, "--dev", "--processes", "2")
+    try:
+        for n in range(4):  # requests land on either process; both see one database
+            server.aws("ses", "verify-email-identity", "--email-address", f"p{n}@example.com")
+        identities = server.aws("ses", "list-identities")["Identities"]
+        assert sorted(identities) == [f"p{n}@example.com" for n in range(4)]  # type: ignore[arg-type]
+    finally:
+        server.stop()
+    assert server.process.returncode == 0

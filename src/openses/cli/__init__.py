@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
+import os
+import signal
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -71,30 +76,32 @@ def _banner(settings: Settings, smtp: SmtpStart | None = None) -> str:
 
 
 class _ServeLifecycle:
-    """Starts the application, then tells the user where it listens and how to log in."""
+    """Starts the application, then tells the user where it listens and how to log in.
 
-    def __init__(self, application: Application) -> None:
+    With several server processes only the first runs the SMTP listeners and
+    prints the banner; every process serves HTTP and runs delivery workers.
+    """
+
+    def __init__(self, application: Application, *, first: bool = True) -> None:
         self._application = application
+        self._first = first
 
     async def start(self) -> None:
         await self._application.start()
         await self._application.start_delivery()
-        smtp = await self._application.start_smtp()
-        print(_banner(self._application.settings, smtp), flush=True)
+        if self._first:
+            smtp = await self._application.start_smtp()
+            print(_banner(self._application.settings, smtp), flush=True)
 
     async def stop(self) -> None:
         await self._application.stop()
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve_process(settings: Settings, *, first: bool, sock: socket.socket | None) -> None:
     import uvicorn  # imported here: account commands should not pay for it
 
-    settings = settings_from_args(args)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
     application = Application(settings)
-    app = application.http_app(lifecycle=_ServeLifecycle(application))
+    app = application.http_app(lifecycle=_ServeLifecycle(application, first=first))
     config = uvicorn.Config(
         app,
         host=settings.http_host,
@@ -107,8 +114,63 @@ def _serve(args: argparse.Namespace) -> int:
         server_header=False,
         date_header=True,
     )
-    uvicorn.Server(config).run()
-    return 0
+    uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    if settings.http_processes <= 1:
+        _serve_process(settings, first=True, sock=None)
+        return 0
+    return _serve_processes(settings)
+
+
+def _serve_processes(settings: Settings) -> int:
+    """Fork one server process per ``OPENSES_HTTP_PROCESSES`` on one listening socket."""
+    # Migrate and seed once, before any child exists, so they never race for it.
+    asyncio.run(_prepare(settings))
+    family = socket.AF_INET6 if ":" in settings.http_host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.http_host, settings.http_port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    children: list[int] = []
+    for index in range(settings.http_processes):
+        pid = os.fork()
+        if pid == 0:  # the child: serve until told to stop, then leave without cleanup
+            code = 0
+            try:
+                _serve_process(settings, first=index == 0, sock=sock)
+            except BaseException:
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    sock.close()
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    worst = 0
+    for child in children:
+        _pid, status = os.waitpid(child, 0)
+        worst = max(worst, os.waitstatus_to_exitcode(status))
+    return worst
+
+
+async def _prepare(settings: Settings) -> None:
+    application = Application(settings)
+    try:
+        await application.start()
+    finally:
+        await application.stop()
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -120,6 +182,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API server")
     serve.add_argument("--dev", action="store_true", help="dev mode (see docs/configuration.md)")
     serve.add_argument("--listen", metavar="HOST:PORT", help="overrides OPENSES_HTTP_LISTEN")
+    serve.add_argument(
+        "--processes", type=int, metavar="N", help="overrides OPENSES_HTTP_PROCESSES"
+    )
     serve.set_defaults(func=_serve)
 
     add_account_commands(commands)

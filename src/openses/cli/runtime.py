@@ -17,6 +17,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = load_settings(toml_path=Path(args.config) if args.config else None)
     if getattr(args, "dev", False):
         settings = settings.with_overrides(dev=True)
+    if getattr(args, "processes", None):
+        settings = settings.with_overrides(http_processes=max(1, args.processes))
     if getattr(args, "listen", None):
         host, _, port = args.listen.rpartition(":")
         settings = settings.with_overrides(http_host=host or "127.0.0.1", http_port=int(port))
