@@ -254,9 +254,13 @@ def _put_optional(target: JsonObject, key: str, value: str | None) -> None:
 # --- event records -----------------------------------------------------------------
 
 
-def send_event(message: AcceptedMessage) -> JsonObject:
-    """``Send``: the request was accepted; the payload is always ``{}``."""
-    return _event(EventType.SEND, event_mail(message), {})
+def send_event(message: AcceptedMessage, *, include_headers: bool = True) -> JsonObject:
+    """``Send``: the request was accepted; the payload is always ``{}``.
+
+    ``include_headers`` False for a templated message that failed to render: it never
+    had headers, as its ``Rendering Failure`` record shows [INF].
+    """
+    return _event(EventType.SEND, event_mail(message, include_headers=include_headers), {})
 
 
 def reject_event(message: AcceptedMessage, reason: str = REJECT_REASON_BAD_CONTENT) -> JsonObject:

@@ -1,6 +1,6 @@
 """Group commit of accepted messages: one transaction, one fsync, for many sends.
 
-Every send waits until its message, its queue entries and its Send event are
+Every send waits until its messages, their queue entries and their events are
 committed. Rather than each request opening its own write transaction (which,
 on SQLite, queue up behind one write lock), requests hand their message to the
 one writer of this process; it commits everything that arrived while the
@@ -8,6 +8,13 @@ previous commit ran in a single transaction. Quotas are decided inside that
 transaction, per account and region, with the bucket row locked, so they still
 hold across processes; a throttled message is left out of the batch and its
 sender gets the throttling error, never a queued message.
+
+One request may hand over several messages (a bulk send: one message per
+destination). Its quota is decided for all of them at once: the whole call is
+accepted or throttled, as SES limits "the number of destinations you can contact
+in a single call" by the sending rate (Developer Guide, SendBulkTemplatedEmail).
+A message accepted but never to be delivered (its template failed to render) is
+stored with its events and no queue entries; it still counts against the quotas.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from openses.domain.accounts import SendingSettings
 from openses.domain.clock import Clock
 from openses.domain.errors import ThrottlingError
 from openses.domain.messages import AcceptedMessage
+from openses.domain.quotas import Allowance
 from openses.storage.engine import Database
 from openses.storage.repositories import events as events_repo
 from openses.storage.repositories import messages as messages_repo
@@ -36,12 +44,24 @@ logger = logging.getLogger("openses.acceptance")
 _MAX_BATCH = 500
 
 
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """One accepted message, what it counts against the quotas and the events it starts with.
+
+    ``deliver`` False: stored without queue entries (a Rendering Failure: SES accepted
+    the message but will never deliver it).
+    """
+
+    message: AcceptedMessage
+    recipients: Sequence[str]
+    events: Sequence[StoredEvent]
+    deliver: bool = True
+
+
 @dataclass(slots=True)
 class _Pending:
     settings: SendingSettings
-    message: AcceptedMessage
-    recipients: Sequence[str]
-    send_event: StoredEvent
+    acceptances: Sequence[Acceptance]
     future: asyncio.Future[None]
     error: ThrottlingError | None = field(default=None)
 
@@ -56,21 +76,20 @@ class AcceptanceWriter:
         self._committing = False
         self._idle = asyncio.Event()
 
-    async def accept(
-        self,
-        settings: SendingSettings,
-        message: AcceptedMessage,
-        recipients: Sequence[str],
-        send_event: StoredEvent,
-    ) -> None:
-        """Return once the message is committed; raise ThrottlingError if it was not taken."""
+    async def accept(self, settings: SendingSettings, acceptances: Sequence[Acceptance]) -> None:
+        """Return once all the messages are committed; raise ThrottlingError if none was taken.
+
+        The messages of one call belong to one account and region.
+        """
+        if not acceptances:
+            return
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
             self._wakeup = asyncio.Event()
             self._task = loop.create_task(self._run(), name="acceptance-writer")
         assert self._wakeup is not None
         future: asyncio.Future[None] = loop.create_future()
-        self._pending.append(_Pending(settings, message, recipients, send_event, future))
+        self._pending.append(_Pending(settings, acceptances, future))
         self._idle.clear()
         self._wakeup.set()
         await future
@@ -93,12 +112,11 @@ class AcceptanceWriter:
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
             async with self._db.transaction() as conn:
-                accepted = await self._take_quotas(conn, batch)
-                now = self._clock.now()
-                await messages_repo.insert_messages(
-                    conn, [(item.message, item.recipients) for item in accepted], now=now
-                )
-                await events_repo.insert_events(conn, [item.send_event for item in accepted])
+                taken = await self._take_quotas(conn, batch)
+                accepted = [acceptance for item in taken for acceptance in item.acceptances]
+                queued = [(a.message, a.recipients if a.deliver else ()) for a in accepted]
+                await messages_repo.insert_messages(conn, queued, now=self._clock.now())
+                await events_repo.insert_events(conn, [e for a in accepted for e in a.events])
         except Exception as exc:
             logger.exception("committing %d accepted messages failed", len(batch))
             for item in batch:
@@ -116,7 +134,8 @@ class AcceptanceWriter:
     async def _take_quotas(self, conn: AsyncConnection, batch: list[_Pending]) -> list[_Pending]:
         by_scope: dict[tuple[str, str], list[_Pending]] = defaultdict(list)
         for item in batch:
-            by_scope[(item.message.account_id, item.message.region)].append(item)
+            first = item.acceptances[0].message
+            by_scope[(first.account_id, first.region)].append(item)
         now = self._clock.now()
         accepted: list[_Pending] = []
         for (account_id, region), items in by_scope.items():
@@ -131,14 +150,11 @@ class AcceptanceWriter:
             )
             counted = 0
             for item in items:
-                # Mailbox-simulator sends count against the rate but not the daily quota.
-                daily = not item.message.to_simulator
                 try:
-                    allowance.take(len(item.recipients), count_against_daily_quota=daily)
+                    counted += _take_call(allowance, item.acceptances)
                 except ThrottlingError as error:
                     item.error = error
                     continue
-                counted += len(item.recipients) if daily else 0
                 accepted.append(item)
             await quotas_repo.store_allowance(
                 conn, account_id, region, allowance, newly_counted=counted, now=now
@@ -155,3 +171,15 @@ class AcceptanceWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+def _take_call(allowance: Allowance, acceptances: Sequence[Acceptance]) -> int:
+    """Take one call's recipients at once; return how many count against the daily quota.
+
+    Mailbox-simulator messages count against the rate but not the daily quota.
+    """
+    total = sum(len(a.recipients) for a in acceptances)
+    daily = sum(len(a.recipients) for a in acceptances if not a.message.to_simulator)
+    allowance.take(daily, count_against_daily_quota=bool(daily))
+    allowance.tokens -= total - daily
+    return daily

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openses.api.context import Handler
-from openses.api.ses_v1 import account, identities, sending, templates
+from openses.api.ses_v1 import account, identities, sending, templated_sending, templates
 
 OPERATIONS: dict[str, Handler] = {
     "VerifyEmailIdentity": identities.verify_email_identity,
@@ -20,6 +20,8 @@ OPERATIONS: dict[str, Handler] = {
     "GetSendStatistics": account.get_send_statistics,
     "SendEmail": sending.send_email,
     "SendRawEmail": sending.send_raw_email,
+    "SendTemplatedEmail": templated_sending.send_templated_email,
+    "SendBulkTemplatedEmail": templated_sending.send_bulk_templated_email,
     "CreateTemplate": templates.create_template,
     "UpdateTemplate": templates.update_template,
     "DeleteTemplate": templates.delete_template,

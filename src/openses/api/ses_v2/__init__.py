@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openses.api.context import Handler
-from openses.api.ses_v2 import account, identities, sending, tags, templates
+from openses.api.ses_v2 import account, identities, sending, tags, templated_sending, templates
 
 OPERATIONS: dict[str, Handler] = {
     "CreateEmailIdentity": identities.create_email_identity,
@@ -15,6 +15,7 @@ OPERATIONS: dict[str, Handler] = {
     "UntagResource": tags.untag_resource,
     "ListTagsForResource": tags.list_tags_for_resource,
     "SendEmail": sending.send_email,
+    "SendBulkEmail": templated_sending.send_bulk_email,
     "CreateEmailTemplate": templates.create_email_template,
     "UpdateEmailTemplate": templates.update_email_template,
     "DeleteEmailTemplate": templates.delete_email_template,

@@ -1,4 +1,4 @@
-"""SES v2 SendEmail: Simple and Raw content (Template content comes with templates)."""
+"""SES v2 SendEmail: Simple, Raw and Template content."""
 
 from __future__ import annotations
 
@@ -6,23 +6,16 @@ from typing import Any
 
 from openses.api.context import Params, RequestContext, Result
 from openses.api.ses_v1.sending import content_of, destination_of, message_tags
+from openses.api.ses_v2.templated_sending import (
+    attachment_of,
+    headers_of,
+    templated_send_request,
+)
+from openses.domain.errors import InvalidParameterError
 from openses.domain.messages import Destination
-from openses.mail.compose import Attachment, Content, SimpleMessage
+from openses.mail.compose import Content, SimpleMessage
 from openses.mail.inspect import V2_API_LIMITS
-from openses.protocol.errors import OperationNotImplementedError
 from openses.services.sending import SendRequest
-
-
-def _attachment(document: dict[str, Any]) -> Attachment:
-    return Attachment(
-        raw_content=document["RawContent"],
-        file_name=document["FileName"],
-        content_type=document.get("ContentType"),
-        content_disposition=document.get("ContentDisposition"),
-        content_id=document.get("ContentId"),
-        content_description=document.get("ContentDescription"),
-        content_transfer_encoding=document.get("ContentTransferEncoding"),
-    )
 
 
 def _simple(params: Params, simple: dict[str, Any], destination: Destination) -> SimpleMessage:
@@ -36,8 +29,8 @@ def _simple(params: Params, simple: dict[str, Any], destination: Destination) ->
         cc=destination.cc,
         bcc=destination.bcc,
         reply_to=tuple(params.get("ReplyToAddresses") or ()),
-        headers=tuple((h["Name"], h["Value"]) for h in simple.get("Headers") or ()),
-        attachments=tuple(_attachment(a) for a in simple.get("Attachments") or ()),
+        headers=headers_of(simple.get("Headers")),
+        attachments=tuple(attachment_of(a) for a in simple.get("Attachments") or ()),
     )
 
 
@@ -63,6 +56,8 @@ async def send_email(ctx: RequestContext, params: Params) -> Result:
         )
     elif content.get("Raw") is not None:
         request = SendRequest(raw=content["Raw"]["Data"], destination=destination, **common)
+    elif content.get("Template") is not None:
+        request = await templated_send_request(ctx, params, content["Template"], common)
     else:
-        raise OperationNotImplementedError("SendEmail with Template content")
+        raise InvalidParameterError("The content must be Simple, Raw or Template.")
     return {"MessageId": await ctx.services.sending.send(ctx.scope, request)}
