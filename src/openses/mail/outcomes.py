@@ -25,27 +25,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
+# SES's bounce types live in the domain: events and statistics use the same enums.
+from openses.domain.messages import BounceSubType, BounceType
 from openses.mail.replies import SmtpReply
 
-
-class BounceType(StrEnum):
-    UNDETERMINED = "Undetermined"
-    PERMANENT = "Permanent"
-    TRANSIENT = "Transient"
-
-
-class BounceSubType(StrEnum):
-    UNDETERMINED = "Undetermined"
-    GENERAL = "General"
-    NO_EMAIL = "NoEmail"
-    SUPPRESSED = "Suppressed"
-    ON_ACCOUNT_SUPPRESSION_LIST = "OnAccountSuppressionList"
-    MAILBOX_FULL = "MailboxFull"
-    MESSAGE_TOO_LARGE = "MessageTooLarge"
-    CONTENT_REJECTED = "ContentRejected"
-    ATTACHMENT_REJECTED = "AttachmentRejected"
+__all__ = ["BounceKind", "BounceRule", "BounceSubType", "BounceType", "classify"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,6 @@ from openses.domain.feedback import BounceReport, DelayedRecipient, DelayType, D
 from openses.domain.messages import (
     AcceptedMessage,
     BouncedRecipient,
-    BounceSubType,
-    BounceType,
     DeliveryOutcome,
     Destination,
     RecipientStatus,
@@ -365,8 +363,8 @@ class DeliveryPipeline:
             records.append(event_record(message, document, occurred_at=now))
         for kind, group in _by_kind(bounced).items():
             bounce = BounceReport(
-                bounce_type=BounceType(kind.bounce_type.value),
-                bounce_sub_type=BounceSubType(kind.sub_type.value),
+                bounce_type=kind.bounce_type,
+                bounce_sub_type=kind.sub_type,
                 recipients=tuple(_bounced_recipient(o) for o in group),
                 timestamp=now,
                 feedback_id=format_message_id(now, _uuid(self._rng)),
