@@ -19,12 +19,9 @@ stored with its events and no queue entries; it still counts against the quotas.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,13 +30,12 @@ from openses.domain.clock import Clock
 from openses.domain.errors import ThrottlingError
 from openses.domain.messages import AcceptedMessage
 from openses.domain.quotas import Allowance
+from openses.storage.batching import GroupCommitter, PendingWork
 from openses.storage.engine import Database
 from openses.storage.repositories import events as events_repo
 from openses.storage.repositories import messages as messages_repo
 from openses.storage.repositories import quotas as quotas_repo
 from openses.storage.repositories.events import StoredEvent
-
-logger = logging.getLogger("openses.acceptance")
 
 _MAX_BATCH = 500
 
@@ -58,23 +54,16 @@ class Acceptance:
     deliver: bool = True
 
 
-@dataclass(slots=True)
-class _Pending:
+@dataclass(kw_only=True, slots=True)
+class _Pending(PendingWork):
     settings: SendingSettings
     acceptances: Sequence[Acceptance]
-    future: asyncio.Future[None]
-    error: ThrottlingError | None = field(default=None)
 
 
-class AcceptanceWriter:
+class AcceptanceWriter(GroupCommitter[_Pending]):
     def __init__(self, database: Database, clock: Clock) -> None:
-        self._db = database
+        super().__init__(database, name="acceptance-writer", max_batch=_MAX_BATCH)
         self._clock = clock
-        self._pending: list[_Pending] = []
-        self._wakeup: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._committing = False
-        self._idle = asyncio.Event()
 
     async def accept(self, settings: SendingSettings, acceptances: Sequence[Acceptance]) -> None:
         """Return once all the messages are committed; raise ThrottlingError if none was taken.
@@ -83,53 +72,16 @@ class AcceptanceWriter:
         """
         if not acceptances:
             return
-        loop = asyncio.get_running_loop()
-        if self._task is None or self._task.done():
-            self._wakeup = asyncio.Event()
-            self._task = loop.create_task(self._run(), name="acceptance-writer")
-        assert self._wakeup is not None
-        future: asyncio.Future[None] = loop.create_future()
-        self._pending.append(_Pending(settings, acceptances, future))
-        self._idle.clear()
-        self._wakeup.set()
-        await future
+        await self._submit(
+            lambda future: _Pending(future=future, settings=settings, acceptances=acceptances)
+        )
 
-    async def _run(self) -> None:
-        assert self._wakeup is not None
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._pending:
-                batch = self._pending[:_MAX_BATCH]
-                del self._pending[:_MAX_BATCH]
-                self._committing = True
-                try:
-                    await self._commit(batch)
-                finally:
-                    self._committing = False
-            self._idle.set()
-
-    async def _commit(self, batch: list[_Pending]) -> None:
-        try:
-            async with self._db.transaction() as conn:
-                taken = await self._take_quotas(conn, batch)
-                accepted = [acceptance for item in taken for acceptance in item.acceptances]
-                queued = [(a.message, a.recipients if a.deliver else ()) for a in accepted]
-                await messages_repo.insert_messages(conn, queued, now=self._clock.now())
-                await events_repo.insert_events(conn, [e for a in accepted for e in a.events])
-        except Exception as exc:
-            logger.exception("committing %d accepted messages failed", len(batch))
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(exc)
-            return
-        for item in batch:
-            if item.future.done():
-                continue  # the request went away; what was committed stays committed
-            if item.error is not None:
-                item.future.set_exception(item.error)
-            else:
-                item.future.set_result(None)
+    async def _write(self, conn: AsyncConnection, batch: list[_Pending]) -> None:
+        taken = await self._take_quotas(conn, batch)
+        accepted = [acceptance for item in taken for acceptance in item.acceptances]
+        queued = [(a.message, a.recipients if a.deliver else ()) for a in accepted]
+        await messages_repo.insert_messages(conn, queued, now=self._clock.now())
+        await events_repo.insert_events(conn, [e for a in accepted for e in a.events])
 
     async def _take_quotas(self, conn: AsyncConnection, batch: list[_Pending]) -> list[_Pending]:
         by_scope: dict[tuple[str, str], list[_Pending]] = defaultdict(list)
@@ -160,17 +112,6 @@ class AcceptanceWriter:
                 conn, account_id, region, allowance, newly_counted=counted, now=now
             )
         return accepted
-
-    async def close(self) -> None:
-        """Stop after committing what is pending (the HTTP server drains requests first)."""
-        if self._task is not None:
-            if self._pending or self._committing:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._idle.wait(), 30)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
 
 def _take_call(allowance: Allowance, acceptances: Sequence[Acceptance]) -> int:
