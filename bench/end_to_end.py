@@ -196,28 +196,6 @@ smtpd_tls_security_level = none
 default_process_limit = 100
 """
 
-POSTFIX_MASTER_CF = """\
-127.0.0.1:{smtpd_port} inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-"""
-
 
 class PrivatePostfix:
     """A Postfix instance of our own (config, queue and data in ``root``), relaying to a sink.
@@ -236,7 +214,9 @@ class PrivatePostfix:
         root.chmod(0o755)  # the postfix user must reach its queue
         shutil.chown(root / "data", user="postfix")
         (self.config / "main.cf").write_text(POSTFIX_MAIN_CF.format(root=root, sink_port=sink_port))
-        (self.config / "master.cf").write_text(POSTFIX_MASTER_CF.format(smtpd_port=self.smtpd_port))
+        (self.config / "master.cf").write_text(
+            harness.POSTFIX_MASTER_CF.format(port=self.smtpd_port)
+        )
         self.process = processes.start(["postfix", "-c", str(self.config), "start-fg"])
         try:
             harness.wait_for_port(self.smtpd_port)

@@ -70,27 +70,6 @@ default_process_limit = 100
 POSTFIX_DEFER = """\
 defer_transports = smtp, relay, local, virtual, error, retry
 """
-POSTFIX_MASTER_CF = """\
-127.0.0.1:{port} inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-"""
 
 
 class PostfixAcceptor:
@@ -104,7 +83,7 @@ class PostfixAcceptor:
         root.chmod(0o755)  # the postfix user must reach its queue
         shutil.chown(root / "data", user="postfix")
         (self.config / "main.cf").write_text(POSTFIX_MAIN_CF.format(root=root) + POSTFIX_DEFER)
-        (self.config / "master.cf").write_text(POSTFIX_MASTER_CF.format(port=self.port))
+        (self.config / "master.cf").write_text(harness.POSTFIX_MASTER_CF.format(port=self.port))
         self._processes = processes
         self.process = processes.start(["postfix", "-c", str(self.config), "start-fg"])
         harness.wait_for_port(self.port)
