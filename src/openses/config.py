@@ -135,6 +135,23 @@ SETTINGS: tuple[Setting, ...] = (
             "use TLS and AUTH, as on SES."),
     Setting("OPENSES_SMTP_TRUSTED_ACCESS_KEY", "smtp_trusted_access_key", "",
             "Access key id whose account sends what `OPENSES_SMTP_TRUSTED_NETWORKS` submit."),
+    # Identities: DNS verification, Easy DKIM's DNS zone, verification links, MAIL FROM.
+    Setting("OPENSES_DKIM_DOMAIN", "dkim_domain", "",
+            "Domain whose `dkim.` zone openses serves Easy DKIM keys in: customers publish "
+            "CNAMEs `<token>._domainkey.<their domain>` -> `<token>.dkim.<this>` (SES: "
+            "amazonses.com). Empty: `OPENSES_HOSTNAME`."),
+    Setting("OPENSES_DNS_LISTEN", "dns_listen", "",
+            "host:port of the authoritative DNS responder (UDP and TCP) for the `dkim.` zone "
+            "of `OPENSES_DKIM_DOMAIN`; delegate that zone here. Empty: no responder."),
+    Setting("OPENSES_PUBLIC_URL", "public_url", "",
+            "Base URL under which people's browsers reach this server; e-mail verification "
+            "links point here. Empty: `http://<OPENSES_HTTP_LISTEN>`."),
+    Setting("OPENSES_MAIL_FROM_MX", "mail_from_mx", "",
+            "Host a custom MAIL FROM domain's MX record must name (SES: "
+            "`feedback-smtp.<region>.amazonses.com`). Empty: `OPENSES_HOSTNAME`."),
+    Setting("OPENSES_VERIFY_INTERVAL", "verify_interval", "60",
+            "Seconds between the identity verifier's passes over identities due for a DNS "
+            "check (new identities are checked within one pass)."),
 )  # fmt: skip
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -156,6 +173,22 @@ class SmtpSettings:
     max_messages_per_connection: int = 1000
     trusted_networks: tuple[str, ...] = ()
     trusted_access_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySettings:
+    """DNS verification, the Easy DKIM zone, verification links and MAIL FROM checks."""
+
+    dkim_domain: str = "localhost"
+    dns_listen: tuple[str, int] | None = None
+    public_url: str = "http://127.0.0.1:4566"
+    mail_from_mx: str = "localhost"
+    verify_interval: float = 60.0
+
+    @property
+    def dkim_zone(self) -> str:
+        """The zone the DNS responder is authoritative for: ``dkim.<dkim_domain>``."""
+        return f"dkim.{self.dkim_domain}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +215,7 @@ class Settings:
     workers: int
     http_processes: int
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    identities: IdentitySettings = field(default_factory=IdentitySettings)
 
     @property
     def delivery_mode(self) -> str:
@@ -294,6 +328,21 @@ def _smtp_settings(values: dict[str, str]) -> SmtpSettings:
     )
 
 
+def _identity_settings(values: dict[str, str], hostname: str) -> IdentitySettings:
+    dns_listen = values["dns_listen"].strip()
+    host, port = _parse_listen("OPENSES_HTTP_LISTEN", values["http_listen"])
+    public_url = values["public_url"].strip().rstrip("/") or f"http://{host}:{port}"
+    if not public_url.startswith(("http://", "https://")):
+        raise ConfigError("OPENSES_PUBLIC_URL must start with http:// or https://")
+    return IdentitySettings(
+        dkim_domain=(values["dkim_domain"].strip() or hostname).lower().rstrip("."),
+        dns_listen=_parse_listen("OPENSES_DNS_LISTEN", dns_listen) if dns_listen else None,
+        public_url=public_url,
+        mail_from_mx=(values["mail_from_mx"].strip() or hostname).lower().rstrip("."),
+        verify_interval=_seconds(values, "verify_interval"),
+    )
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, toml_path: Path | None = None
 ) -> Settings:
@@ -327,6 +376,7 @@ def load_settings(
         for item in values["dns_servers"].split(",")
         if item.strip()
     )
+    hostname = values["hostname"] or socket.getfqdn()
     dev_account = values["dev_account_id"]
     if not (dev_account.isdigit() and len(dev_account) == 12):
         raise ConfigError("OPENSES_DEV_ACCOUNT_ID must be 12 digits")
@@ -347,12 +397,13 @@ def load_settings(
         relay_tls=values["relay_tls"],
         relay_username=values["relay_username"],
         relay_password=values["relay_password"],
-        hostname=values["hostname"] or socket.getfqdn(),
+        hostname=hostname,
         message_id_domain=values["message_id_domain"],
         max_message_age_minutes=numbers["max_message_age_minutes"],
         workers=numbers["workers"],
         http_processes=max(1, numbers["http_processes"]),
         smtp=_smtp_settings(values),
+        identities=_identity_settings(values, hostname),
     )
 
 

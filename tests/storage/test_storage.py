@@ -7,7 +7,9 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import inspect
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, inspect
 
 from openses.domain.accounts import SANDBOX_MAX_24_HOUR_SEND, SANDBOX_MAX_SEND_RATE
 from openses.domain.clock import SystemClock
@@ -18,6 +20,7 @@ from openses.services.scope import Scope
 from openses.storage.engine import Database, create_engine
 from openses.storage.migrate import migrate
 from openses.storage.repositories.maintenance import delete_all_rows
+from openses.storage.tables import metadata
 
 Scenario = Callable[[Services], Awaitable[None]]
 
@@ -45,6 +48,28 @@ def test_migrations_create_every_table_and_run_twice(database_url: str) -> None:
                 "alembic_version"} <= set(names)  # fmt: skip
 
     run(database_url, scenario)
+
+
+def test_migrations_build_exactly_the_schema_the_code_declares(database_url: str) -> None:
+    """A column added to tables.py without a migration (or the reverse) fails here."""
+
+    def differences(sync: Connection) -> list[object]:
+        context = MigrationContext.configure(sync, opts={"compare_type": False})
+        found = compare_metadata(context, metadata)
+        # SQLite cannot tell named unique constraints from indexes the same way PostgreSQL
+        # does; only tables, columns and nullability matter here.
+        return [d for d in found if isinstance(d, tuple) and d[0] in _SCHEMA_CHANGES] + [
+            d for d in found if isinstance(d, list)
+        ]
+
+    async def scenario(services: Services) -> None:
+        async with services.database.read() as conn:
+            assert await conn.run_sync(differences) == []
+
+    run(database_url, scenario)
+
+
+_SCHEMA_CHANGES = {"add_table", "remove_table", "add_column", "remove_column"}
 
 
 def test_new_accounts_start_in_the_sandbox_with_a_working_key(database_url: str) -> None:

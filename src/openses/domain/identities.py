@@ -31,6 +31,25 @@ class IdentityType(StrEnum):
     DOMAIN = "DOMAIN"
 
 
+class DkimOrigin(StrEnum):
+    """Who made the DKIM keys: SES (Easy DKIM) or the customer (BYODKIM)."""
+
+    AWS_SES = "AWS_SES"
+    EXTERNAL = "EXTERNAL"
+
+
+class DkimKeyLength(StrEnum):
+    RSA_1024_BIT = "RSA_1024_BIT"
+    RSA_2048_BIT = "RSA_2048_BIT"
+
+
+class MailFromBehavior(StrEnum):
+    """What to do when the custom MAIL FROM domain's MX record is missing."""
+
+    USE_DEFAULT_VALUE = "UseDefaultValue"
+    REJECT_MESSAGE = "RejectMessage"
+
+
 class VerificationStatus(StrEnum):
     """SES v1's names; v2 spells the same states in upper snake case."""
 
@@ -58,6 +77,31 @@ class Identity:
     feedback_forwarding_enabled: bool = True
     configuration_set_name: str | None = None
     tags: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # The verifier's bookkeeping (v2 GetEmailIdentity VerificationInfo). A verification
+    # attempt starts at verification_started_at and gives up 72 hours later.
+    verification_started_at: dt.datetime | None = None
+    last_checked_at: dt.datetime | None = None
+    last_success_at: dt.datetime | None = None
+    verification_error: str | None = None  # v2 VerificationInfo.ErrorType
+    next_check_at: dt.datetime | None = None
+    check_failures: int = 0
+    # DKIM: Easy DKIM (keys made here, tokens are selectors) or BYODKIM (one selector).
+    dkim_origin: DkimOrigin = DkimOrigin.AWS_SES
+    dkim_current_key_length: DkimKeyLength | None = None
+    dkim_next_key_length: DkimKeyLength | None = None
+    dkim_key_generated_at: dt.datetime | None = None
+    dkim_verification_started_at: dt.datetime | None = None
+    # Custom MAIL FROM domain (a subdomain of the identity's domain).
+    mail_from_domain: str | None = None
+    mail_from_status: VerificationStatus | None = None
+    mail_from_behavior: MailFromBehavior = MailFromBehavior.USE_DEFAULT_VALUE
+    # Notifications (SNS topic ARNs) and whether they carry the original headers.
+    bounce_topic: str | None = None
+    complaint_topic: str | None = None
+    delivery_topic: str | None = None
+    headers_in_bounce: bool = False
+    headers_in_complaint: bool = False
+    headers_in_delivery: bool = False
 
     @property
     def is_verified(self) -> bool:
@@ -118,6 +162,24 @@ def lookup_key(name: str) -> str:
     if at:
         return f"{local}@{domain.lower().rstrip('.')}"
     return name.strip().lower().rstrip(".")
+
+
+# --- The DNS records that verify a domain (names as the Developer Guide gives them) ---
+
+
+def domain_verification_record(domain: str) -> str:
+    """Where v1 domain verification expects its TXT token: ``_amazonses.<domain>``."""
+    return f"_amazonses.{domain}"
+
+
+def dkim_record_name(selector: str, domain: str) -> str:
+    """Where a DKIM public key is found: ``<selector>._domainkey.<domain>`` (RFC 6376 §3.6.2)."""
+    return f"{selector}._domainkey.{domain}"
+
+
+def easy_dkim_target(token: str, dkim_domain: str) -> str:
+    """The CNAME target of an Easy DKIM token: ``<token>.dkim.<OPENSES_DKIM_DOMAIN>``."""
+    return f"{token}.dkim.{dkim_domain}"
 
 
 def identity_candidates(address: str) -> list[str]:

@@ -28,6 +28,7 @@ from openses.domain.errors import (
 )
 from openses.domain.identities import (
     MAX_IDENTITIES_PER_REGION,
+    DkimKeyLength,
     Identity,
     IdentityType,
     VerificationStatus,
@@ -80,13 +81,18 @@ class IdentityService:
     def _new_identity(
         self, scope: Scope, name: str, kind: IdentityType, **extra: object
     ) -> Identity:
+        now = self._clock.now()
+        if kind is IdentityType.DOMAIN and not self._verify_at_once:
+            # The verifier looks for the domain's records at once, then on its schedule.
+            extra.setdefault("verification_started_at", now)
+            extra.setdefault("next_check_at", now)
         return Identity(
             account_id=scope.account_id,
             region=scope.region,
             name=name,
             identity_type=kind,
             verification_status=self._initial_status,
-            created_at=self._clock.now(),
+            created_at=now,
             **extra,  # type: ignore[arg-type]
         )
 
@@ -117,10 +123,12 @@ class IdentityService:
             return existing
         if existing is not None:  # created through v2 (DKIM-verified): add a v1 token
             token = _domain_verification_token()
+            now = self._clock.now()
             async with self._write() as conn:
                 await repo.update_identity(
-                    conn, scope.account_id, scope.region, name, verification_token=token
-                )
+                    conn, scope.account_id, scope.region, name, verification_token=token,
+                    next_check_at=None if self._verify_at_once else now,
+                )  # fmt: skip
             return await self.get(scope, name)
         identity = self._new_identity(
             scope, name, IdentityType.DOMAIN, verification_token=_domain_verification_token()
@@ -152,7 +160,13 @@ class IdentityService:
         if kind is IdentityType.DOMAIN:
             # SES v2 verifies domains through DKIM: signing is on, the records are awaited.
             extra.update(
-                dkim_tokens=_dkim_tokens(), dkim_enabled=True, dkim_status=self._initial_status
+                dkim_tokens=_dkim_tokens(),
+                dkim_enabled=True,
+                dkim_status=self._initial_status,
+                dkim_current_key_length=DkimKeyLength.RSA_2048_BIT,
+                dkim_next_key_length=DkimKeyLength.RSA_2048_BIT,
+                dkim_key_generated_at=self._clock.now(),
+                dkim_verification_started_at=self._clock.now(),
             )
         identity = self._new_identity(scope, normalized, kind, **extra)
         pem = await new_private_key_pem() if kind is IdentityType.DOMAIN else None

@@ -87,8 +87,31 @@ identities = Table(
     Column("feedback_forwarding_enabled", Boolean, nullable=False, default=True),
     Column("configuration_set_name", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Added by 0004 (identities: verification, DKIM, MAIL FROM, notifications).
+    Column("verification_started_at", DateTime(timezone=True)),
+    Column("last_checked_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("verification_error", String(32)),
+    Column("next_check_at", DateTime(timezone=True)),
+    Column("check_failures", Integer, nullable=False, default=0),
+    Column("dkim_origin", String(32), nullable=False, default="AWS_SES"),
+    Column("dkim_current_key_length", String(16)),
+    Column("dkim_next_key_length", String(16)),
+    Column("dkim_key_generated_at", DateTime(timezone=True)),
+    Column("dkim_verification_started_at", DateTime(timezone=True)),
+    Column("mail_from_domain", String(255)),
+    Column("mail_from_status", String(20)),
+    Column("mail_from_behavior", String(20), nullable=False, default="UseDefaultValue"),
+    Column("bounce_topic", String(1024)),
+    Column("complaint_topic", String(1024)),
+    Column("delivery_topic", String(1024)),
+    Column("headers_in_bounce", Boolean, nullable=False, default=False),
+    Column("headers_in_complaint", Boolean, nullable=False, default=False),
+    Column("headers_in_delivery", Boolean, nullable=False, default=False),
     UniqueConstraint("account_id", "region", "name", name="uq_identities_scope_name"),
 )
+# The verifier's queue: identities due for a DNS check.
+Index("ix_identities_next_check", identities.c.next_check_at)
 
 resource_tags = Table(
     "resource_tags",
@@ -219,4 +242,67 @@ Index(
     email_templates.c.account_id,
     email_templates.c.region,
     email_templates.c.id,
+)
+
+# --- Identities: DKIM public records, sending authorization, verification e-mails ---
+
+# Every DKIM public key openses publishes, by selector (an Easy DKIM token): the DNS
+# responder answers <selector>.dkim.<OPENSES_DKIM_DOMAIN> TXT from here. Rotated-out
+# keys stay published (retired_at set) so mail signed before a rotation still verifies.
+dkim_published_keys = Table(
+    "dkim_published_keys",
+    metadata,
+    Column("selector", String(63), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("public_key", Text, nullable=False),  # base64 DER SubjectPublicKeyInfo
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True)),
+)
+Index(
+    "ix_dkim_published_keys_domain",
+    dkim_published_keys.c.account_id,
+    dkim_published_keys.c.region,
+    dkim_published_keys.c.domain,
+)
+
+identity_policies = Table(
+    "identity_policies",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("identity", String(320), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("policy", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+custom_verification_templates = Table(
+    "custom_verification_templates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("from_address", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("success_url", Text, nullable=False),
+    Column("failure_url", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "account_id", "region", "name", name="uq_custom_verification_templates_scope_name"
+    ),
+)
+
+# Secrets the server keeps for itself (e.g. the key that signs verification links), shared
+# by every process on one database.
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
