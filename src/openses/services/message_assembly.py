@@ -30,6 +30,7 @@ from openses.mail.compose import Content, compose_simple_message
 from openses.mail.inspect import inspect_raw_message
 from openses.mail.message_ids import SES_MESSAGE_ID_DOMAIN
 from openses.mail.simulator import simulator_scenario
+from openses.mail.virus_scan import carries_known_malware
 from openses.services.acceptance import Acceptance
 from openses.services.events import event_record
 from openses.services.scope import Scope
@@ -245,6 +246,11 @@ def _acceptance(
 ) -> Acceptance:
     if failure is None:
         send = event_record(message, event_formats.send_event(message), occurred_at=now)
+        if carries_known_malware(message.raw):
+            # Accepted (the caller gets its message id) and counted, then rejected:
+            # a Reject event and nothing delivered, as SES does with a virus.
+            reject = event_record(message, event_formats.reject_event(message), occurred_at=now)
+            return Acceptance(message, recipients, (send, reject), deliver=False)
         return Acceptance(message, recipients, (send,))
     # Nothing was rendered: no content, no headers, nothing to deliver.
     message = dataclasses.replace(message, raw=b"", headers=(), common_headers={})
