@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from openses.config import Settings, load_settings
+from tests.fixtures.dns_server import DnsServer
 from tests.fixtures.server import RunningServer
 
 
@@ -40,10 +41,19 @@ def clean_dev_server(dev_server: RunningServer) -> RunningServer:
 
 @pytest.fixture(scope="session")
 def prod_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """A server outside dev mode: no default account, identities stay pending."""
-    server = RunningServer(make_settings(tmp_path_factory.mktemp("prod"), dev=False)).start()
-    yield server
-    server.stop()
+    """A server outside dev mode: no default account, identities stay pending.
+
+    Outbound mail (verification e-mails, sends) is captured, not looked up in the
+    machine's DNS: tests that deliver for real bring their own DNS server and MX.
+    """
+    settings = make_settings(tmp_path_factory.mktemp("prod"), dev=False)
+    # The identity verifier asks an empty loopback DNS server, never the machine's, so
+    # identities stay Pending the same way with or without a network.
+    with DnsServer() as dns:
+        settings = settings.with_overrides(delivery="capture", dns_servers=tuple(dns.nameservers))
+        server = RunningServer(settings).start()
+        yield server
+        server.stop()
 
 
 @pytest.fixture

@@ -36,7 +36,46 @@ _TABLE: tuple[tuple[type[domain.DomainError], str, int, str, int], ...] = (
         404,
     ),
     (domain.InvalidParameterError, "InvalidParameterValue", 400, "BadRequestException", 400),
+    (domain.InvalidPolicyError, "InvalidPolicy", 400, "BadRequestException", 400),
+    (domain.SendingNotAuthorizedError, "AccessDenied", 403, "AccessDeniedException", 403),
     (domain.TemplateDoesNotExistError, "TemplateDoesNotExist", 400, "NotFoundException", 404),
+    (
+        domain.CustomVerificationTemplateDoesNotExistError,
+        "CustomVerificationEmailTemplateDoesNotExist",
+        400,
+        "NotFoundException",
+        404,
+    ),
+    (
+        domain.CustomVerificationTemplateAlreadyExistsError,
+        "CustomVerificationEmailTemplateAlreadyExists",
+        400,
+        "AlreadyExistsException",
+        400,
+    ),
+    # v2 answers an unverified template sender with NotFoundException (seen from SES).
+    (
+        domain.FromEmailAddressNotVerifiedError,
+        "FromEmailAddressNotVerified",
+        400,
+        "NotFoundException",
+        404,
+    ),
+    (
+        domain.CustomVerificationInvalidContentError,
+        "CustomVerificationEmailInvalidContent",
+        400,
+        "BadRequestException",
+        400,
+    ),
+    # v2 declares no such error; [INF] BadRequestException.
+    (
+        domain.ProductionAccessNotGrantedError,
+        "ProductionAccessNotGranted",
+        400,
+        "BadRequestException",
+        400,
+    ),
     (domain.InvalidTemplateError, "InvalidTemplate", 400, "BadRequestException", 400),
     (
         domain.InvalidRenderingParameterError,

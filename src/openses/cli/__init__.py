@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from openses import __version__
 from openses.app import DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY, Application
 from openses.cli.accounts import add_account_commands
+from openses.cli.identities import add_identity_commands
 from openses.cli.runtime import settings_from_args
 from openses.config import ConfigError, Settings, settings_reference_markdown
 from openses.domain.credentials import smtp_password
+from openses.servers.dns_responder import DnsResponder
 from openses.servers.smtp_submission import SmtpStart
 
 
@@ -46,12 +48,25 @@ def _smtp_lines(settings: Settings, smtp: SmtpStart | None) -> list[str]:
     return lines
 
 
-def _banner(settings: Settings, smtp: SmtpStart | None = None) -> str:
+def _dns_lines(settings: Settings, dns: DnsResponder | None) -> list[str]:
+    """Where the Easy DKIM zone is served (the operator delegates it there)."""
+    if dns is None or dns.endpoint is None:
+        return []
+    return [
+        f"  DKIM DNS:      {settings.identities.dkim_zone} on {dns.endpoint.host} "
+        f"port {dns.endpoint.port} (UDP and TCP)"
+    ]
+
+
+def _banner(
+    settings: Settings, smtp: SmtpStart | None = None, dns: DnsResponder | None = None
+) -> str:
     endpoint = f"http://{settings.http_host}:{settings.http_port}"
     lines = [
         f"openses {__version__} is ready{' (dev mode)' if settings.dev else ''}",
         f"  API endpoint:  {endpoint}",
         *_smtp_lines(settings, smtp),
+        *_dns_lines(settings, dns),
         f"  Region:        {settings.region}",
         f"  Database:      {settings.effective_database_url.split('@')[-1]}",
     ]
@@ -79,7 +94,8 @@ class _ServeLifecycle:
     """Starts the application, then tells the user where it listens and how to log in.
 
     With several server processes only the first runs the SMTP listeners and
-    prints the banner; every process serves HTTP and runs delivery workers.
+    prints the banner; every process serves HTTP and runs delivery workers and the
+    identity verifier.
     """
 
     def __init__(self, application: Application, *, first: bool = True) -> None:
@@ -89,9 +105,11 @@ class _ServeLifecycle:
     async def start(self) -> None:
         await self._application.start()
         await self._application.start_delivery()
+        await self._application.start_verifier()  # in every process: identities are claimed
         if self._first:
             smtp = await self._application.start_smtp()
-            print(_banner(self._application.settings, smtp), flush=True)
+            dns = await self._application.start_dns()
+            print(_banner(self._application.settings, smtp, dns), flush=True)
 
     async def stop(self) -> None:
         await self._application.stop()
@@ -188,6 +206,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     add_account_commands(commands)
+    add_identity_commands(commands)
 
     config_doc = commands.add_parser("config-doc", help="print docs/configuration.md")
     config_doc.set_defaults(func=lambda _args: print(settings_reference_markdown(), end="") or 0)

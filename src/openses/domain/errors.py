@@ -122,3 +122,56 @@ class InvalidRenderingParameterError(TemplateRenderingError):
 
 class MissingRenderingAttributeError(TemplateRenderingError):
     """v1 ``MissingRenderingAttribute``: a value the template shows is not in the data."""
+
+
+# --- Custom verification e-mail templates (v1 and v2 …CustomVerificationEmailTemplate) ---
+
+
+class CustomVerificationTemplateAlreadyExistsError(AlreadyExistsError):
+    """v1 ``CustomVerificationEmailTemplateAlreadyExists``, v2 ``AlreadyExistsException``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Custom verification email template <{name}> already exists")
+        self.name = name
+
+
+class CustomVerificationTemplateDoesNotExistError(ResourceNotFoundError):
+    """v1 ``CustomVerificationEmailTemplateDoesNotExist``, v2 ``NotFoundException``."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class FromEmailAddressNotVerifiedError(DomainError):
+    """A custom verification template's sender is not a verified identity."""
+
+
+class CustomVerificationInvalidContentError(DomainError):
+    """v1 ``CustomVerificationEmailInvalidContent``: size, disallowed HTML, comments."""
+
+
+class ProductionAccessNotGrantedError(DomainError):
+    """v1 ``ProductionAccessNotGranted``: custom verification e-mails need production access."""
+
+
+# --- Sending authorization (identity policies) ---
+
+
+class InvalidPolicyError(DomainError):
+    """v1 ``InvalidPolicy``, v2 ``BadRequestException``: a policy SES would not store."""
+
+
+class SendingNotAuthorizedError(DomainError):
+    """A delegate named another account's identity that no policy lets it send for.
+
+    The text is IAM's, as SES answers it (v1 ``AccessDenied``; over SMTP ``554 Access
+    denied: ...``, e.g. ministryofjustice/analytical-platform#6944).
+    """
+
+    def __init__(self, principal_arn: str, action: str, resource_arn: str) -> None:
+        super().__init__(
+            f"User `{principal_arn}' is not authorized to perform `ses:{action}' "
+            f"on resource `{resource_arn}'"
+        )
+        self.resource_arn = resource_arn

@@ -95,6 +95,7 @@ class Identity:
     mail_from_domain: str | None = None
     mail_from_status: VerificationStatus | None = None
     mail_from_behavior: MailFromBehavior = MailFromBehavior.USE_DEFAULT_VALUE
+    mail_from_started_at: dt.datetime | None = None  # its MX search's 72 hours start here
     # Notifications (SNS topic ARNs) and whether they carry the original headers.
     bounce_topic: str | None = None
     complaint_topic: str | None = None

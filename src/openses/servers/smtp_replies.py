@@ -19,6 +19,7 @@ from typing import Final
 from openses.domain.errors import (
     DomainError,
     MessageRejectedError,
+    SendingNotAuthorizedError,
     SendingPausedError,
     ThrottlingError,
 )
@@ -80,6 +81,9 @@ MESSAGE_REJECTED: Final = "554 Message rejected: {reason}"  # [SEED]
 TRANSACTION_FAILED: Final = "554 Transaction failed: {reason}"  # [ISSUE] see mail/inspect.py
 # [INF] SES's SMTP text for a paused account is not published; the API's words, 554.
 SENDING_PAUSED: Final = "554 Sending paused: {reason}"
+# [ISSUE] ministryofjustice/analytical-platform#6944, GSA/data.gov#3810: a delegate whose
+# X-SES-*-ARN names an identity it is not authorized to send for.
+ACCESS_DENIED: Final = "554 Access denied: {reason}"
 TEMPORARY_FAILURE: Final = "451 Temporary service failure"  # [SEED]
 
 
@@ -115,6 +119,8 @@ def reply_for_error(error: Exception) -> str:
         return MESSAGE_REJECTED.format(reason=error.message)
     if isinstance(error, SendingPausedError):
         return SENDING_PAUSED.format(reason=error.message)
+    if isinstance(error, SendingNotAuthorizedError):
+        return ACCESS_DENIED.format(reason=error.message)
     if isinstance(error, DomainError):
         return TRANSACTION_FAILED.format(reason=error.message)
     logger.exception("SMTP submission failed", exc_info=error)

@@ -27,8 +27,16 @@ from openses.domain.messages import (
     Destination,
     RecipientStatus,
 )
+from openses.domain.notification_topics import NotificationType, forwards_feedback_by_email
 from openses.mail import outcomes, replies
-from openses.mail.dsn import Addressing, FailedRecipient, build_bounce_dsn, mailer_daemon
+from openses.mail.dsn import (
+    Addressing,
+    FailedRecipient,
+    FeedbackMail,
+    FeedbackMailKind,
+    build_bounce_dsn,
+    mailer_daemon,
+)
 from openses.mail.message_ids import format_message_id, message_id_header_value
 from openses.mail.retry import DEFAULT_RETRY_POLICY, RetryPolicy, next_attempt
 from openses.mail.simulator import SIMULATOR_DOMAIN, SimulationResult, SimulatorConfig, simulate
@@ -41,6 +49,7 @@ from openses.mail.transports import (
 )
 from openses.services.dkim import DkimSigner
 from openses.services.events import event_record
+from openses.services.mail_from import MailFromResolver, settings_owner, source_address
 from openses.storage.batching import TransactionBatcher
 from openses.storage.engine import Database
 from openses.storage.repositories import deliveries as queue_repo
@@ -72,6 +81,7 @@ class DeliveryPipeline:
         rng: random.Random | None = None,
         feedback_domain: str = "amazonses.com",
         reporting_mta: str = "localhost",
+        mail_from: MailFromResolver | None = None,
     ) -> None:
         self._reporting_mta = reporting_mta
         # Domain of MAILER-DAEMON, the sender of the DSNs this pipeline writes.
@@ -81,6 +91,8 @@ class DeliveryPipeline:
         self._clock = clock
         self._transport = transport
         self._signer = signer
+        # Picks the envelope sender: the identity's verified custom MAIL FROM domain or not.
+        self._mail_from = mail_from or MailFromResolver(database)
         self._retry = retry_policy
         self._rng = rng or random.Random()
         self._messages: OrderedDict[str, AcceptedMessage] = OrderedDict()
@@ -116,7 +128,7 @@ class DeliveryPipeline:
         self, message: AcceptedMessage, group: Sequence[LeasedDelivery], data: bytes
     ) -> DeliveryReport:
         envelope = Envelope(
-            mail_from=message.feedback_address,
+            mail_from=await self._mail_from.envelope_sender(message),
             recipients=tuple(delivery.recipient for delivery in group),
             message=data,
         )
@@ -148,10 +160,31 @@ class DeliveryPipeline:
     ) -> None:
         results = self._classify(message, group, report)
         by_recipient = {delivery.recipient: delivery for delivery in group}
+        forward_bounces = bool(results.bounced) and await self._forwards(
+            message, FeedbackMailKind.BOUNCE_DSN
+        )
         now = self._clock.now()
         await self._batcher.run(
-            lambda conn: self._write_results(conn, message, report, results, by_recipient, now)
+            lambda conn: self._write_results(
+                conn, message, report, results, by_recipient, now, forward_bounces=forward_bounces
+            )
         )
+
+    async def _forwards(self, message: AcceptedMessage, kind: FeedbackMailKind) -> bool:
+        """Whether feedback of ``kind`` about ``message`` goes to its sender by e-mail."""
+        if not message.feedback_address:
+            return False  # our own mail (null sender) never gets feedback
+        if kind is FeedbackMailKind.AUTO_REPLY:
+            return True  # the recipient's own answer, not SES's feedback
+        identity = await self._mail_from.sending_identity(
+            *settings_owner(message), source_address(message)
+        )
+        notification = (
+            NotificationType.BOUNCE
+            if kind is FeedbackMailKind.BOUNCE_DSN
+            else NotificationType.COMPLAINT
+        )
+        return forwards_feedback_by_email(identity, notification)
 
     async def _write_results(
         self,
@@ -161,6 +194,8 @@ class DeliveryPipeline:
         results: _Results,
         by_recipient: dict[str, LeasedDelivery],
         now: dt.datetime,
+        *,
+        forward_bounces: bool,
     ) -> None:
         delivered = [
             o for o in results.delivered
@@ -181,7 +216,7 @@ class DeliveryPipeline:
             await events_repo.insert_events(
                 conn, self._events(message, report, delivered, bounced, delayed, now)
             )
-        if bounced and message.feedback_address:
+        if bounced and forward_bounces:
             # Email feedback forwarding (on by default, as in SES): a DSN goes to the
             # feedback address, from MAILER-DAEMON with the null sender, so that a
             # bounce of the bounce can never loop. Queued in this same transaction.
@@ -223,8 +258,13 @@ class DeliveryPipeline:
                     message, event_formats.complaint_event(message, complaint), occurred_at=now
                 )
             )
+        feedback_mail = [
+            mail for mail in result.feedback_mail if await self._forwards(message, mail.kind)
+        ]
         await self._batcher.run(
-            lambda conn: self._write_simulation(conn, message, group, result, records, now)
+            lambda conn: self._write_simulation(
+                conn, message, group, result, records, feedback_mail, now
+            )
         )
 
     async def _write_simulation(
@@ -234,6 +274,7 @@ class DeliveryPipeline:
         group: Sequence[LeasedDelivery],
         result: SimulationResult,
         records: list[StoredEvent],
+        feedback_mail: list[FeedbackMail],
         now: dt.datetime,
     ) -> None:
         outcome_of = {outcome.recipient: outcome for outcome in result.outcomes}
@@ -247,12 +288,11 @@ class DeliveryPipeline:
             )
             await self._finish(conn, leased, status, response, now, now)
         await events_repo.insert_events(conn, records)
-        if message.feedback_address:
-            for mail in result.feedback_mail:
-                await self._queue_system_mail(
-                    conn, message, mail.message["From"], mail.envelope_recipient,
-                    mail.as_bytes(), now,
-                )  # fmt: skip
+        for mail in feedback_mail:
+            await self._queue_system_mail(
+                conn, message, mail.message["From"], mail.envelope_recipient,
+                mail.as_bytes(), now,
+            )  # fmt: skip
 
     async def _queue_dsn(
         self,

@@ -3,21 +3,21 @@
 Which key signs follows SES's precedence (Developer Guide, "Verified
 identities"): the most specific verified identity of the From address decides.
 A separately verified address has no DKIM of its own, so its mail is not signed
-even when its domain has DKIM ("Troubleshooting DKIM").
+even when its domain has DKIM ("Troubleshooting DKIM"), unless DKIM was enabled for
+the address (v1 SetIdentityDkimEnabled): then its domain's key signs it. The key is
+the identity's current one (``dkim_keys``): Easy DKIM's after a rotation, or BYODKIM's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openses.domain.clock import Clock
 from openses.domain.identities import IdentityType, VerificationStatus, identity_candidates
 from openses.domain.messages import AcceptedMessage
 from openses.mail.dkim import DkimPrivateKey, DkimSigningKey, sign
-from openses.mail.dkim_keys import generate_key, load_private_key, private_key_pem
+from openses.mail.dkim_keys import load_private_key
+from openses.services.mail_from import settings_owner
 from openses.storage.engine import Database
 from openses.storage.repositories import dkim_keys as keys_repo
 from openses.storage.repositories import identities as identities_repo
@@ -25,29 +25,6 @@ from openses.storage.repositories import identities as identities_repo
 # Keys change rarely (identity created, DKIM switched); the delivery hot path
 # should not query for them on every message.
 _CACHE_SECONDS = 5.0
-
-
-async def new_private_key_pem() -> str:
-    """A fresh RSA-2048 signing key (off the event loop: generation takes ~100 ms)."""
-    return await asyncio.to_thread(lambda: private_key_pem(generate_key("rsa", 2048)))
-
-
-async def store_domain_key(
-    conn: AsyncConnection,
-    account_id: str,
-    region: str,
-    domain: str,
-    selector: str,
-    pem: str,
-    clock: Clock,
-) -> None:
-    await keys_repo.put_key(
-        conn,
-        account_id,
-        region,
-        keys_repo.StoredDkimKey(domain, selector, pem),
-        clock.now(),
-    )
 
 
 class DkimSigner:
@@ -59,7 +36,8 @@ class DkimSigner:
 
     async def sign(self, message: AcceptedMessage) -> bytes:
         """The message as it goes on the wire: DKIM-signed when its From identity signs."""
-        key = await self._key_for(message.account_id, message.region, message.from_address)
+        # A delegated send signs with the identity owner's key, as SES does.
+        key = await self._key_for(*settings_owner(message), message.from_address)
         if key is None:
             return message.raw
         header = sign(message.raw, key, timestamp=int(self._clock.now().timestamp()))
@@ -81,14 +59,19 @@ class DkimSigner:
         candidates = identity_candidates(address)
         async with self._db.read() as conn:
             found = await identities_repo.get_identities(conn, account_id, region, candidates)
+            address_enabled = False
             for name in candidates:  # most specific first
                 identity = found.get(name)
                 if identity is None or not identity.is_verified:
                     continue
                 if identity.identity_type is IdentityType.EMAIL_ADDRESS:
-                    return None
-                if not (
-                    identity.dkim_enabled and identity.dkim_status is VerificationStatus.SUCCESS
+                    if not identity.dkim_enabled:
+                        return None
+                    # v1 SetIdentityDkimEnabled on an address: it signs with its domain's key.
+                    address_enabled = True
+                    continue
+                if identity.dkim_status is not VerificationStatus.SUCCESS or not (
+                    identity.dkim_enabled or address_enabled
                 ):
                     return None
                 stored = await keys_repo.get_key(conn, account_id, region, identity.name)

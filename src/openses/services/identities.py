@@ -11,15 +11,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import secrets
-import string
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openses.domain.arns import identity_arn
 from openses.domain.clock import Clock
+from openses.domain.dkim import SIGNING_ATTRIBUTES_FOR_ADDRESS
 from openses.domain.errors import (
     AlreadyExistsError,
     IdentityNotFoundError,
@@ -28,7 +28,6 @@ from openses.domain.errors import (
 )
 from openses.domain.identities import (
     MAX_IDENTITIES_PER_REGION,
-    DkimKeyLength,
     Identity,
     IdentityType,
     VerificationStatus,
@@ -38,15 +37,17 @@ from openses.domain.identities import (
     normalize_identity,
 )
 from openses.domain.tags import validate_tags
-from openses.services.dkim import new_private_key_pem, store_domain_key
+from openses.services.dkim_setup import DkimSigningRequest, new_domain_setup
+from openses.services.dkim_setup import apply_keys as apply_dkim_keys
 from openses.services.pagination import decode_page_token, encode_page_token
 from openses.services.scope import Scope
 from openses.storage.engine import Database
 from openses.storage.repositories import dkim_keys as dkim_keys_repo
+from openses.storage.repositories import dkim_published_keys as dkim_published_repo
 from openses.storage.repositories import identities as repo
+from openses.storage.repositories import identity_policies as policies_repo
 from openses.storage.repositories import tags as tags_repo
 
-_DKIM_TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 _VERIFIED_CACHE_SECONDS = 1.0
 
 
@@ -56,23 +57,32 @@ class IdentityPage:
     next_token: str | None
 
 
-def _dkim_tokens() -> tuple[str, ...]:
-    # Easy DKIM publishes three CNAMEs; SES's tokens are 32 lower-case alphanumerics.
-    return tuple("".join(secrets.choice(_DKIM_TOKEN_ALPHABET) for _ in range(32)) for _ in range(3))
-
-
 def _domain_verification_token() -> str:
     # The TXT value at _amazonses.<domain>: 32 random bytes, base64 (44 characters).
     return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 class IdentityService:
-    def __init__(self, database: Database, clock: Clock, *, verify_at_once: bool) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        verify_at_once: bool,
+        on_check_due: Callable[[], None] = lambda: None,
+    ) -> None:
         self._db = database
         self._clock = clock
+        # Wakes the identity verifier: a write may have made a DNS check due now.
+        self._on_check_due = on_check_due
         # Dev mode: identities are verified as soon as they are created.
         self._verify_at_once = verify_at_once
         self._verified_cache: dict[tuple[Scope, str], tuple[float, bool]] = {}
+
+    def wake_verifier(self) -> None:
+        """For other services' writes that make a DNS check due now (the verifier polls anyway)."""
+        if not self._verify_at_once:
+            self._on_check_due()
 
     @property
     def _initial_status(self) -> VerificationStatus:
@@ -120,9 +130,13 @@ class IdentityService:
         name = normalize_domain(domain)
         existing = await self.find(scope, name)
         if existing is not None and existing.verification_token:
+            if existing.verification_status is VerificationStatus.FAILED:
+                return await self._restart_verification(scope, name)
             return existing
         if existing is not None:  # created through v2 (DKIM-verified): add a v1 token
             token = _domain_verification_token()
+            if existing.verification_status is VerificationStatus.FAILED:
+                return await self._restart_verification(scope, name, verification_token=token)
             now = self._clock.now()
             async with self._write() as conn:
                 await repo.update_identity(
@@ -134,6 +148,18 @@ class IdentityService:
             scope, name, IdentityType.DOMAIN, verification_token=_domain_verification_token()
         )
         return await self._insert_or_existing(scope, identity)
+
+    async def _restart_verification(self, scope: Scope, name: str, **columns: object) -> Identity:
+        """SES: verifying a domain whose verification failed starts a new 72-hour search."""
+        now = self._clock.now()
+        async with self._write() as conn:
+            await repo.update_identity(
+                conn, scope.account_id, scope.region, name,
+                verification_status=VerificationStatus.PENDING.value,
+                verification_started_at=now, verification_error=None, check_failures=0,
+                next_check_at=now, **columns,
+            )  # fmt: skip
+        return await self.get(scope, name)
 
     async def _insert_or_existing(self, scope: Scope, identity: Identity) -> Identity:
         try:
@@ -150,36 +176,31 @@ class IdentityService:
         *,
         tags: Sequence[tuple[str, str]] = (),
         configuration_set_name: str | None = None,
+        dkim: DkimSigningRequest | None = None,
     ) -> Identity:
-        """v2 CreateEmailIdentity: an error if the identity exists; domains get Easy DKIM tokens."""
+        """v2 CreateEmailIdentity: an error if the identity exists; domains get Easy DKIM
+        tokens, or BYODKIM when ``dkim`` carries a selector and key (domains only)."""
         normalized, kind = normalize_identity(name)
         validate_tags(tags)
+        if dkim is not None and kind is not IdentityType.DOMAIN:
+            raise InvalidParameterError(SIGNING_ATTRIBUTES_FOR_ADDRESS)
         if await self.find(scope, normalized) is not None:
             raise AlreadyExistsError(f"Email identity {name} already exist.")
         extra: dict[str, object] = {"configuration_set_name": configuration_set_name}
-        if kind is IdentityType.DOMAIN:
+        setup = await new_domain_setup(dkim) if kind is IdentityType.DOMAIN else None
+        if setup is not None:
             # SES v2 verifies domains through DKIM: signing is on, the records are awaited.
-            extra.update(
-                dkim_tokens=_dkim_tokens(),
-                dkim_enabled=True,
-                dkim_status=self._initial_status,
-                dkim_current_key_length=DkimKeyLength.RSA_2048_BIT,
-                dkim_next_key_length=DkimKeyLength.RSA_2048_BIT,
-                dkim_key_generated_at=self._clock.now(),
-                dkim_verification_started_at=self._clock.now(),
-            )
+            now = self._clock.now()
+            extra.update(setup.identity_fields(now, verify_at_once=self._verify_at_once))
         identity = self._new_identity(scope, normalized, kind, **extra)
-        pem = await new_private_key_pem() if kind is IdentityType.DOMAIN else None
         async with self._write() as conn:
             if await repo.get_identity(conn, scope.account_id, scope.region, normalized):
                 raise AlreadyExistsError(f"Email identity {name} already exist.")
             await repo.insert_identity(conn, identity)
-            if pem is not None:
-                # Easy DKIM signs with the first token as selector: <token>._domainkey.<domain>.
-                await store_domain_key(
-                    conn, scope.account_id, scope.region, normalized,
-                    identity.dkim_tokens[0], pem, self._clock,
-                )  # fmt: skip
+            if setup is not None:  # the signing key, and Easy DKIM's published public key
+                await apply_dkim_keys(
+                    conn, scope.account_id, scope.region, normalized, setup, identity.created_at
+                )
             if tags:
                 await tags_repo.replace_tags(
                     conn, scope.account_id, scope.region, identity_arn_str(scope, normalized), tags
@@ -225,6 +246,7 @@ class IdentityService:
                 yield conn
         finally:
             self._verified_cache.clear()
+        self.wake_verifier()  # cheap: the verifier only looks at what is due
 
     async def find(self, scope: Scope, name: str) -> Identity | None:
         async with self._db.read() as conn:
@@ -277,6 +299,10 @@ class IdentityService:
         async with self._write() as conn:
             deleted = await repo.delete_identity(conn, scope.account_id, scope.region, key)
             await dkim_keys_repo.delete_key(conn, scope.account_id, scope.region, key)
+            await dkim_published_repo.delete_domain_keys(conn, scope.account_id, scope.region, key)
+            # Its sending authorization policies go with it (a new identity of the same
+            # name starts with none).
+            await policies_repo.delete_all(conn, scope.account_id, scope.region, key)
             await tags_repo.replace_tags(
                 conn, scope.account_id, scope.region, identity_arn_str(scope, key), ()
             )

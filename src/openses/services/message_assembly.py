@@ -32,6 +32,13 @@ from openses.mail.message_ids import SES_MESSAGE_ID_DOMAIN
 from openses.mail.simulator import simulator_scenario
 from openses.mail.virus_scan import carries_known_malware
 from openses.services.acceptance import Acceptance
+from openses.services.delegation import (
+    SenderFacts,
+    SendingArns,
+    authorization_action,
+    request_arns,
+    sender_claims,
+)
 from openses.services.events import event_record
 from openses.services.scope import Scope
 from openses.services.send_requests import SendRequest, TemplateToRender
@@ -54,6 +61,9 @@ class PreparedMessage:
     configuration_set_name: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
     headers_truncated: bool = False
+    # Sending authorization: the X-SES-*-ARN headers, and the From's display name.
+    arns: SendingArns = field(default_factory=SendingArns)
+    from_display_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,7 @@ class AssembledMessage:
     acceptance: Acceptance
     senders: tuple[str, ...]
     recipients: tuple[str, ...]
+    sender_facts: SenderFacts | None = None  # what sending authorization checks
 
     @property
     def message_id(self) -> str:
@@ -93,6 +104,7 @@ class MessageAssembler:
         request, failure = _rendered(request)
         prepared = self._prepare(request, message_id, now, source_address)
         envelope = _envelope(request, prepared, source_address)
+        facts = _sender_facts(request, prepared, envelope)
         message = AcceptedMessage(
             message_id=message_id,
             account_id=scope.account_id,
@@ -105,9 +117,10 @@ class MessageAssembler:
             headers=prepared.headers,
             common_headers=prepared.common_headers,
             accepted_at=now,
-            source_arn=(
-                f"arn:aws:ses:{scope.region}:{scope.account_id}:identity/{envelope.source_address}"
-            ),
+            # A delegate's message carries the owner's identity ARN (guide, "sourceArn").
+            source_arn=facts.arns.source
+            or facts.arns.from_
+            or f"arn:aws:ses:{scope.region}:{scope.account_id}:identity/{envelope.source_address}",
             sending_account_id=scope.account_id,
             source_ip=request.source_ip,
             caller_identity=request.caller_identity,
@@ -120,7 +133,7 @@ class MessageAssembler:
             else {},
         )
         acceptance = _acceptance(message, envelope.recipients, failure, now)
-        return AssembledMessage(acceptance, envelope.senders, envelope.recipients)
+        return AssembledMessage(acceptance, envelope.senders, envelope.recipients, facts)
 
     def _prepare(
         self, request: SendRequest, message_id: str, now: dt.datetime, source: str | None
@@ -137,6 +150,7 @@ class MessageAssembler:
                 headers=tuple((field.name, field.value) for field in composed.headers),
                 common_headers=composed.common_headers,
                 from_addresses=(source,) if source else (),
+                from_display_name=_display_name(request.source),
             )
         if request.raw is None:
             raise InvalidParameterError("The message has no content.")
@@ -163,6 +177,13 @@ class MessageAssembler:
             ),
             configuration_set_name=inspected.control.configuration_set,
             tags=tuple((tag.name, tag.value) for tag in inspected.control.message_tags),
+            arns=SendingArns(
+                inspected.control.source_arn,
+                inspected.control.from_arn,
+                inspected.control.return_path_arn,
+            ),
+            from_display_name=(addresses.from_[0].display_name if addresses.from_ else None)
+            or _display_name(request.source),
         )
 
 
@@ -205,6 +226,36 @@ def _envelope(
     return _Envelope(
         destination, tuple(recipients), source_address, from_address, feedback, tuple(senders)
     )
+
+
+def _sender_facts(
+    request: SendRequest, prepared: PreparedMessage, envelope: _Envelope
+) -> SenderFacts:
+    claims = sender_claims(
+        source=envelope.source_address,
+        from_addresses=prepared.from_addresses,
+        sender=prepared.sender,
+        return_path=prepared.return_path,
+        feedback_parameter=request.feedback_address,
+    )
+    return SenderFacts(
+        arns=request_arns(request).over(prepared.arns),
+        claims=claims,
+        action=authorization_action(request),
+        from_address=envelope.from_address,
+        from_display_name=prepared.from_display_name,
+        feedback_address=envelope.feedback_address,
+        recipients=envelope.recipients,
+        source_ip=request.source_ip,
+    )
+
+
+def _display_name(text: str | None) -> str | None:
+    """The display name of a ``Name <a@b>`` parameter, if it has one and parses."""
+    if not text:
+        return None
+    parsed = parse_mailbox(text)
+    return parsed.mailboxes[0].display_name if parsed.mailboxes else None
 
 
 def _rendered(request: SendRequest) -> tuple[SendRequest, RenderingFailure | None]:

@@ -43,6 +43,12 @@ class SendRequest:
     destination: Destination | None = None
     # v1 ReturnPath / v2 FeedbackForwardingEmailAddress.
     feedback_address: str | None = None
+    # Sending authorization (services/delegation): v1 SourceArn / v2
+    # FromEmailAddressIdentityArn, v1 FromArn, v1 ReturnPathArn / v2
+    # FeedbackForwardingEmailAddressIdentityArn. The X-SES-*-ARN headers fill the gaps.
+    source_arn: str | None = None
+    from_arn: str | None = None
+    return_path_arn: str | None = None
     configuration_set_name: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
     source_ip: str = ""

@@ -33,6 +33,7 @@ from openses.mail.message_ids import SES_MESSAGE_ID_DOMAIN
 from openses.services.acceptance import AcceptanceWriter
 from openses.services.accounts import AccountService
 from openses.services.identities import IdentityService
+from openses.services.mail_from import MailFromResolver
 from openses.services.message_assembly import (
     MAX_RECIPIENTS,
     AssembledMessage,
@@ -42,6 +43,7 @@ from openses.services.message_assembly import (
 )
 from openses.services.scope import Scope
 from openses.services.send_requests import BulkEntryResult, BulkSendRequest, SendRequest
+from openses.services.sending_authorization import SendingAuthorizationService
 from openses.services.templated_sending import check_destination_count, destination_request
 from openses.storage.engine import Database
 from openses.storage.repositories import quotas as quotas_repo
@@ -67,6 +69,8 @@ class SendingService:
         new_message_id: Callable[[], str],
         message_id_domain: str = SES_MESSAGE_ID_DOMAIN,
         on_accepted: Callable[[], None] = lambda: None,
+        mail_from: MailFromResolver | None = None,
+        authorization: SendingAuthorizationService | None = None,
     ) -> None:
         self._assembler = MessageAssembler(
             clock, new_message_id=new_message_id, message_id_domain=message_id_domain
@@ -78,6 +82,8 @@ class SendingService:
         self._identities = identities
         # Wakes the in-process delivery worker so it need not wait for its next poll.
         self._on_accepted = on_accepted
+        self._mail_from = mail_from or MailFromResolver(database)
+        self._authorization = authorization or SendingAuthorizationService(database, clock)
 
     async def send(self, scope: Scope, request: SendRequest) -> str:
         """Accept the message and return its SES message id, or raise the SES error."""
@@ -86,6 +92,7 @@ class SendingService:
         senders, recipients = await self._unverified(scope, [assembled], sandbox=settings.sandbox)
         if senders or recipients[0]:
             raise IdentityNotVerifiedError(scope.region, [*senders, *recipients[0]])
+        await self._mail_from.check_messages([assembled.acceptance.message])
         await self._writer.accept(settings, [assembled.acceptance])
         self._on_accepted()
         return assembled.message_id
@@ -110,6 +117,9 @@ class SendingService:
             except DomainError as error:
                 outcomes.append(error)
         outcomes = await self._check_bulk_identities(scope, outcomes, sandbox=settings.sandbox)
+        await self._mail_from.check_messages(
+            [o.acceptance.message for o in outcomes if isinstance(o, AssembledMessage)]
+        )
         accepted = [o.acceptance for o in outcomes if isinstance(o, AssembledMessage)]
         await self._writer.accept(settings, accepted)
         if accepted:
@@ -160,9 +170,14 @@ class SendingService:
         """The senders not verified, and per message the recipients not verified.
 
         In the sandbox every recipient must be verified too, except the simulator's.
-        One query answers for all the messages of a call.
+        One query answers for all the messages of a call. A sender another account's
+        identity ARN vouches for is that account's to verify (sending authorization,
+        which raises ``SendingNotAuthorizedError`` when its policies refuse the send).
         """
-        senders = list(dict.fromkeys(s for message in assembled for s in message.senders))
+        vouched = await self._authorization.vouched_senders(scope, assembled)
+        senders = list(
+            dict.fromkeys(s for message in assembled for s in message.senders if s not in vouched)
+        )
         to_check = [
             [r for r in message.recipients if not is_simulator_address(r)] if sandbox else []
             for message in assembled

@@ -102,6 +102,7 @@ identities = Table(
     Column("mail_from_domain", String(255)),
     Column("mail_from_status", String(20)),
     Column("mail_from_behavior", String(20), nullable=False, default="UseDefaultValue"),
+    Column("mail_from_started_at", DateTime(timezone=True)),
     Column("bounce_topic", String(1024)),
     Column("complaint_topic", String(1024)),
     Column("delivery_topic", String(1024)),

@@ -12,7 +12,8 @@ _V1_TYPES = {"EmailAddress": IdentityType.EMAIL_ADDRESS, "Domain": IdentityType.
 
 
 async def verify_email_identity(ctx: RequestContext, params: Params) -> Result:
-    await ctx.services.identities.verify_email_address(ctx.scope, params["EmailAddress"])
+    # Outside dev mode a pending address is mailed a verification link (again on every call).
+    await ctx.services.email_verification.verify_email_identity(ctx.scope, params["EmailAddress"])
     return {}
 
 

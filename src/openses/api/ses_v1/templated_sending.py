@@ -52,6 +52,8 @@ def _request(ctx: RequestContext, params: Params, **fields: Any) -> SendRequest:
         limits=V1_API_LIMITS,
         source=params["Source"],
         feedback_address=params.get("ReturnPath"),
+        source_arn=params.get("SourceArn"),
+        return_path_arn=params.get("ReturnPathArn"),
         configuration_set_name=params.get("ConfigurationSetName"),
         source_ip=ctx.source_ip,
         caller_identity=ctx.access_key_id,

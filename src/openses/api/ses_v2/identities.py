@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from openses.api.context import Params, RequestContext, Result
+from openses.api.ses_v2.dkim import dkim_attributes, signing_request
+from openses.api.ses_v2.identity_settings import mail_from_attributes
 from openses.domain.errors import InvalidParameterError, ResourceNotFoundError
 from openses.domain.identities import Identity, IdentityType, VerificationStatus
-from openses.protocol.errors import OperationNotImplementedError
 from openses.services.identities import ensure_page_size
 
 # v2 ListEmailIdentities PageSize: "at least 0, and can be no more than 1000".
@@ -33,40 +34,19 @@ def tags_from_wire(tags: list[dict[str, Any]] | None) -> list[tuple[str, str]]:
 
 
 def _dkim_attributes(identity: Identity) -> dict[str, Any]:
-    if identity.identity_type is IdentityType.EMAIL_ADDRESS:
-        # What SES answers for an address: DKIM belongs to its domain.
-        return {
-            "SigningEnabled": False,
-            "Status": "NOT_STARTED",
-            "SigningAttributesOrigin": "AWS_SES",
-            "NextSigningKeyLength": "RSA_1024_BIT",
-        }
-    attributes: dict[str, Any] = {
-        "SigningEnabled": identity.dkim_enabled,
-        "Status": V2_STATUS[identity.dkim_status],
-        "SigningAttributesOrigin": "AWS_SES",
-    }
-    if identity.dkim_tokens:
-        attributes["Tokens"] = list(identity.dkim_tokens)
-        attributes["NextSigningKeyLength"] = "RSA_2048_BIT"
-        attributes["CurrentSigningKeyLength"] = "RSA_2048_BIT"
-        attributes["LastKeyGenerationTimestamp"] = identity.created_at
-    return attributes
+    return dkim_attributes(identity)
 
 
 async def create_email_identity(ctx: RequestContext, params: Params) -> Result:
-    if params.get("DkimSigningAttributes"):
-        # Bring-your-own DKIM keys arrive with the identities issue; until then say so
-        # rather than store keys that would never sign anything.
-        raise OperationNotImplementedError(
-            "CreateEmailIdentity with DkimSigningAttributes (BYODKIM)"
-        )
     configuration_set = params.get("ConfigurationSetName")
     if configuration_set:
         # No configuration set can exist before configuration sets are implemented.
         raise ResourceNotFoundError(f"Configuration set {configuration_set} does not exist.")
     identity = await ctx.services.identities.create_email_identity(
-        ctx.scope, params["EmailIdentity"], tags=tags_from_wire(params.get("Tags"))
+        ctx.scope,
+        params["EmailIdentity"],
+        tags=tags_from_wire(params.get("Tags")),
+        dkim=signing_request(params.get("DkimSigningAttributes")),
     )
     result: Result = {
         "IdentityType": identity.identity_type.value,
@@ -74,6 +54,8 @@ async def create_email_identity(ctx: RequestContext, params: Params) -> Result:
     }
     if identity.identity_type is IdentityType.DOMAIN:
         result["DkimAttributes"] = _dkim_attributes(identity)
+    # A pending address is mailed its verification link (not in dev mode: verified at once).
+    await ctx.services.email_verification.identity_created(ctx.scope, identity)
     return result
 
 
@@ -85,15 +67,29 @@ async def get_email_identity(ctx: RequestContext, params: Params) -> Result:
         "FeedbackForwardingStatus": identity.feedback_forwarding_enabled,
         "VerifiedForSendingStatus": identity.is_verified,
         "DkimAttributes": _dkim_attributes(identity),
-        "MailFromAttributes": {"BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
-        "Policies": {},
+        "MailFromAttributes": mail_from_attributes(identity),
+        "Policies": await ctx.services.sending_authorization.get_policies(
+            ctx.scope, identity.name, v2=True
+        ),
         "Tags": tags_to_wire(tags),
         "VerificationStatus": V2_STATUS[identity.verification_status],
-        "VerificationInfo": {},
+        "VerificationInfo": _verification_info(identity),
     }
     if identity.configuration_set_name:
         result["ConfigurationSetName"] = identity.configuration_set_name
     return result
+
+
+def _verification_info(identity: Identity) -> dict[str, Any]:
+    """What the identity verifier last saw of the identity's records (empty before a check)."""
+    info: dict[str, Any] = {}
+    if identity.last_checked_at is not None:
+        info["LastCheckedTimestamp"] = identity.last_checked_at
+    if identity.last_success_at is not None:
+        info["LastSuccessTimestamp"] = identity.last_success_at
+    if identity.verification_error is not None:
+        info["ErrorType"] = identity.verification_error
+    return info
 
 
 def _list_filter(filters: dict[str, str]) -> dict[str, Any]:

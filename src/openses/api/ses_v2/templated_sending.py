@@ -126,6 +126,8 @@ async def send_bulk_email(ctx: RequestContext, params: Params) -> Result:
         limits=V2_API_LIMITS,
         source=params.get("FromEmailAddress"),
         feedback_address=params.get("FeedbackForwardingEmailAddress"),
+        source_arn=params.get("FromEmailAddressIdentityArn"),
+        return_path_arn=params.get("FeedbackForwardingEmailAddressIdentityArn"),
         configuration_set_name=params.get("ConfigurationSetName"),
         tags=message_tags(params.get("DefaultEmailTags")),
         source_ip=ctx.source_ip,

@@ -59,6 +59,7 @@ def _identity_of(row: Any) -> Identity:
             VerificationStatus(row.mail_from_status) if row.mail_from_status else None
         ),
         mail_from_behavior=MailFromBehavior(row.mail_from_behavior),
+        mail_from_started_at=_utc_or_none(row.mail_from_started_at),
         bounce_topic=row.bounce_topic,
         complaint_topic=row.complaint_topic,
         delivery_topic=row.delivery_topic,
@@ -101,6 +102,7 @@ def _columns_of(identity: Identity) -> dict[str, Any]:
         "mail_from_domain": identity.mail_from_domain,
         "mail_from_status": identity.mail_from_status.value if identity.mail_from_status else None,
         "mail_from_behavior": identity.mail_from_behavior.value,
+        "mail_from_started_at": identity.mail_from_started_at,
         "bounce_topic": identity.bounce_topic,
         "complaint_topic": identity.complaint_topic,
         "delivery_topic": identity.delivery_topic,

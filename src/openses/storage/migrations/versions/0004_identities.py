@@ -37,6 +37,7 @@ def _identity_columns() -> list[sa.Column[object]]:
         sa.Column(
             "mail_from_behavior", sa.String(20), nullable=False, server_default="UseDefaultValue"
         ),
+        sa.Column("mail_from_started_at", _UTC),
         sa.Column("bounce_topic", sa.String(1024)),
         sa.Column("complaint_topic", sa.String(1024)),
         sa.Column("delivery_topic", sa.String(1024)),
