@@ -388,12 +388,13 @@ def test_in_the_sandbox_a_recipient_fails_its_destination_and_the_rate_the_whole
         "in region US-EAST-1: x@elsewhere.test",
     }
     # At 1 recipient per second the bucket is now empty: the next call is throttled as a
-    # whole, none of its destinations accepted.
+    # whole, none of its destinations accepted. Twenty destinations would need twenty
+    # seconds of refill, so a slow machine between the two calls changes nothing.
     with pytest.raises(ClientError) as throttled:
         ses.send_bulk_templated_email(
             Source=SENDER, Template="Animals", DefaultTemplateData=data,
             Destinations=[{"Destination": {"ToAddresses": [f"success+{i}@simulator.amazonses.com"]}}
-                          for i in range(3)],
+                          for i in range(20)],
         )  # fmt: skip
     assert throttled.value.response["Error"]["Code"] == "Throttling"
     assert throttled.value.response["Error"]["Message"] == "Maximum sending rate exceeded."
