@@ -12,7 +12,8 @@ from openses.domain.custom_verification import CustomVerificationTemplate, Templ
 _MAX_RESULTS = 50
 
 
-def _fields(params: Params) -> TemplateFields:
+def template_fields(params: Params) -> TemplateFields:
+    """The template fields of a create or update request (the same members in v1 and v2)."""
     return TemplateFields(
         from_address=params.get("FromEmailAddress"),
         subject=params.get("TemplateSubject"),
@@ -35,14 +36,14 @@ def template_metadata(template: CustomVerificationTemplate) -> dict[str, Any]:
 
 async def create_custom_verification_email_template(ctx: RequestContext, params: Params) -> Result:
     await ctx.services.custom_verification.create(
-        ctx.scope, params["TemplateName"], _fields(params)
+        ctx.scope, params["TemplateName"], template_fields(params)
     )
     return {}
 
 
 async def update_custom_verification_email_template(ctx: RequestContext, params: Params) -> Result:
     await ctx.services.custom_verification.update(
-        ctx.scope, params["TemplateName"], _fields(params)
+        ctx.scope, params["TemplateName"], template_fields(params)
     )
     return {}
 

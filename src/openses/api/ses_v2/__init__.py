@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openses.api.context import Handler
+from openses.api.ses_v1 import custom_verification as v1_custom_verification
 from openses.api.ses_v2 import (
     account,
     custom_verification,
@@ -48,7 +49,7 @@ OPERATIONS: dict[str, Handler] = {
         custom_verification.create_custom_verification_email_template
     ),
     "UpdateCustomVerificationEmailTemplate": (
-        custom_verification.update_custom_verification_email_template
+        v1_custom_verification.update_custom_verification_email_template
     ),
     "GetCustomVerificationEmailTemplate": (
         custom_verification.get_custom_verification_email_template
@@ -59,5 +60,5 @@ OPERATIONS: dict[str, Handler] = {
     "ListCustomVerificationEmailTemplates": (
         custom_verification.list_custom_verification_email_templates
     ),
-    "SendCustomVerificationEmail": custom_verification.send_custom_verification_email,
+    "SendCustomVerificationEmail": v1_custom_verification.send_custom_verification_email,
 }

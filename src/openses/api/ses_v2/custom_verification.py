@@ -1,44 +1,27 @@
 """SES v2 custom verification e-mail template operations and SendCustomVerificationEmail.
 
 The same store and rules as v1 (``services.custom_verification``); v2 adds tags at
-creation and answers NotFound when deleting an unknown template.
+creation and answers NotFound when deleting an unknown template. Update and
+SendCustomVerificationEmail are the same in both APIs: v1's handlers serve them.
 """
 
 from __future__ import annotations
 
 from openses.api.context import Params, RequestContext, Result
-from openses.api.ses_v1.custom_verification import template_metadata
+from openses.api.ses_v1.custom_verification import template_fields, template_metadata
 from openses.api.ses_v2.identities import tags_from_wire, tags_to_wire
-from openses.domain.custom_verification import TemplateFields
 from openses.domain.errors import InvalidParameterError
 
 # ListCustomVerificationEmailTemplates PageSize: "at least 1, and can be no more than 50".
 _MAX_PAGE_SIZE = 50
 
 
-def _fields(params: Params) -> TemplateFields:
-    return TemplateFields(
-        from_address=params.get("FromEmailAddress"),
-        subject=params.get("TemplateSubject"),
-        content=params.get("TemplateContent"),
-        success_url=params.get("SuccessRedirectionURL"),
-        failure_url=params.get("FailureRedirectionURL"),
-    )
-
-
 async def create_custom_verification_email_template(ctx: RequestContext, params: Params) -> Result:
     await ctx.services.custom_verification.create(
         ctx.scope,
         params["TemplateName"],
-        _fields(params),
+        template_fields(params),
         tags=tags_from_wire(params.get("Tags")),
-    )
-    return {}
-
-
-async def update_custom_verification_email_template(ctx: RequestContext, params: Params) -> Result:
-    await ctx.services.custom_verification.update(
-        ctx.scope, params["TemplateName"], _fields(params)
     )
     return {}
 
@@ -78,13 +61,3 @@ async def list_custom_verification_email_templates(ctx: RequestContext, params: 
     if page.next_token:
         result["NextToken"] = page.next_token
     return result
-
-
-async def send_custom_verification_email(ctx: RequestContext, params: Params) -> Result:
-    message_id = await ctx.services.custom_verification.send(
-        ctx.scope,
-        params["EmailAddress"],
-        params["TemplateName"],
-        configuration_set_name=params.get("ConfigurationSetName"),
-    )
-    return {"MessageId": message_id}
