@@ -74,20 +74,34 @@ def same_host(left: str, right: str) -> bool:
     return left.lower().rstrip(".") == right.lower().rstrip(".")
 
 
+def async_resolver(
+    nameservers: Sequence[tuple[str, int]] | None,
+    timeout: float,
+    cache: dns.resolver.LRUCache | None = None,
+) -> dns.asyncresolver.Resolver:
+    """dnspython's async resolver asking ``nameservers`` (``None``: the system's resolv.conf).
+
+    ``timeout`` bounds each whole lookup; ``cache`` None asks afresh every time.
+    """
+    resolver = dns.asyncresolver.Resolver(configure=nameservers is None)
+    if nameservers is not None:
+        resolver.nameservers = [
+            dns.nameserver.Do53Nameserver(host, port) for host, port in nameservers
+        ]
+    resolver.timeout = timeout
+    resolver.lifetime = timeout
+    resolver.cache = cache
+    return resolver
+
+
 class RecordResolver:
     """Asks ``nameservers`` (``(host, port)`` pairs; ``None``: the system's) for records."""
 
     def __init__(
         self, nameservers: Sequence[tuple[str, int]] | None = None, timeout: float = DEFAULT_TIMEOUT
     ) -> None:
-        self._resolver = dns.asyncresolver.Resolver(configure=nameservers is None)
-        if nameservers is not None:
-            self._resolver.nameservers = [
-                dns.nameserver.Do53Nameserver(host, port) for host, port in nameservers
-            ]
-        self._resolver.timeout = timeout
-        self._resolver.lifetime = timeout
-        self._resolver.cache = None
+        # Verification must see records as they are now: no cache.
+        self._resolver = async_resolver(nameservers, timeout)
 
     async def txt(self, name: str) -> RecordLookup:
         """TXT records at ``name``, each one's strings joined (RFC 7208 §3.3, RFC 6376 §3.6.2.2)."""

@@ -32,6 +32,7 @@ import dns.resolver
 from dns.rdtypes.ANY.MX import MX
 
 from openses.mail import replies
+from openses.mail.dns_records import async_resolver
 from openses.mail.replies import SmtpReply
 
 DEFAULT_CACHE_SIZE = 512
@@ -87,14 +88,9 @@ class MxResolver:
         cache_size: int = DEFAULT_CACHE_SIZE,
         rng: random.Random | None = None,
     ) -> None:
-        self._resolver = dns.asyncresolver.Resolver(configure=nameservers is None)
-        if nameservers is not None:
-            self._resolver.nameservers = [
-                dns.nameserver.Do53Nameserver(host, port) for host, port in nameservers
-            ]
-        self._resolver.timeout = timeout
-        self._resolver.lifetime = timeout
-        self._resolver.cache = dns.resolver.LRUCache(cache_size) if cache_size > 0 else None
+        self._resolver = async_resolver(
+            nameservers, timeout, dns.resolver.LRUCache(cache_size) if cache_size > 0 else None
+        )
         self._rng = rng or random.Random()
 
     async def resolve(self, domain: str) -> list[MxTarget]:
