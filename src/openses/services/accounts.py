@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import string
-import time
 from dataclasses import replace
 
 from openses.domain.accounts import (
@@ -25,6 +24,7 @@ from openses.domain.errors import (
     AlreadyExistsError,
     InvalidParameterError,
 )
+from openses.services.expiring_cache import ExpiringCache
 from openses.services.scope import Scope
 from openses.storage.engine import Database
 from openses.storage.repositories import accounts as repo
@@ -54,8 +54,10 @@ class AccountService:
     def __init__(self, database: Database, clock: Clock) -> None:
         self._db = database
         self._clock = clock
-        self._key_cache: dict[str, tuple[float, AccessKey | None]] = {}
-        self._settings_cache: dict[Scope, tuple[float, SendingSettings]] = {}
+        self._key_cache: ExpiringCache[str, AccessKey | None] = ExpiringCache(_KEY_CACHE_SECONDS)
+        self._settings_cache: ExpiringCache[Scope, SendingSettings] = ExpiringCache(
+            _SETTINGS_CACHE_SECONDS
+        )
 
     async def create_account(
         self,
@@ -115,22 +117,18 @@ class AccountService:
     async def delete_access_key(self, access_key_id: str) -> None:
         async with self._db.transaction() as conn:
             deleted = await repo.delete_access_key(conn, access_key_id)
-        self._key_cache.pop(access_key_id, None)
+        self._key_cache.pop(access_key_id)
         if not deleted:
             raise AccessKeyNotFoundError(f"Access key {access_key_id} does not exist.")
 
     async def find_access_key(self, access_key_id: str) -> AccessKey | None:
         """The key with this id, or None; cached for a moment (this runs on every request)."""
-        now = time.monotonic()
-        cached = self._key_cache.get(access_key_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        async with self._db.read() as conn:
-            key = await repo.get_access_key(conn, access_key_id)
-        if len(self._key_cache) > 10_000:
-            self._key_cache.clear()
-        self._key_cache[access_key_id] = (now + _KEY_CACHE_SECONDS, key)
-        return key
+
+        async def load() -> AccessKey | None:
+            async with self._db.read() as conn:
+                return await repo.get_access_key(conn, access_key_id)
+
+        return await self._key_cache.get_or_load(access_key_id, load)
 
     async def sending_settings(self, scope: Scope) -> SendingSettings:
         """The settings in force; cached for a second (every send reads them).
@@ -138,18 +136,15 @@ class AccountService:
         Changes made through this process take effect at once; changes made by
         another process sharing the database, within a second.
         """
-        now = time.monotonic()
-        cached = self._settings_cache.get(scope)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        async with self._db.read() as conn:
-            settings = await repo.get_region_settings(conn, scope.account_id, scope.region)
-        if settings is None:
-            raise AccountNotFoundError(f"Account {scope.account_id} does not exist.")
-        if len(self._settings_cache) > 10_000:
-            self._settings_cache.clear()
-        self._settings_cache[scope] = (now + _SETTINGS_CACHE_SECONDS, settings)
-        return settings
+
+        async def load() -> SendingSettings:
+            async with self._db.read() as conn:
+                settings = await repo.get_region_settings(conn, scope.account_id, scope.region)
+            if settings is None:
+                raise AccountNotFoundError(f"Account {scope.account_id} does not exist.")
+            return settings
+
+        return await self._settings_cache.get_or_load(scope, load)
 
     async def set_sending_enabled(self, scope: Scope, enabled: bool) -> None:
         async with self._db.transaction() as conn:

@@ -10,13 +10,12 @@ the identity's current one (``dkim_keys``): Easy DKIM's after a rotation, or BYO
 
 from __future__ import annotations
 
-import time
-
 from openses.domain.clock import Clock
 from openses.domain.identities import IdentityType, VerificationStatus, identity_candidates
 from openses.domain.messages import AcceptedMessage
 from openses.mail.dkim import DkimPrivateKey, DkimSigningKey, sign
 from openses.mail.dkim_keys import load_private_key
+from openses.services.expiring_cache import ExpiringCache
 from openses.services.mail_from import settings_owner
 from openses.storage.engine import Database
 from openses.storage.repositories import dkim_keys as keys_repo
@@ -31,7 +30,9 @@ class DkimSigner:
     def __init__(self, database: Database, clock: Clock) -> None:
         self._db = database
         self._clock = clock
-        self._cache: dict[tuple[str, str, str], tuple[float, DkimSigningKey | None]] = {}
+        self._cache: ExpiringCache[tuple[str, str, str], DkimSigningKey | None] = ExpiringCache(
+            _CACHE_SECONDS
+        )
         self._keys: dict[str, DkimPrivateKey] = {}
 
     async def sign(self, message: AcceptedMessage) -> bytes:
@@ -44,16 +45,9 @@ class DkimSigner:
         return header + message.raw
 
     async def _key_for(self, account_id: str, region: str, address: str) -> DkimSigningKey | None:
-        cache_key = (account_id, region, address)
-        now = time.monotonic()
-        cached = self._cache.get(cache_key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        key = await self._lookup(account_id, region, address)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[cache_key] = (now + _CACHE_SECONDS, key)
-        return key
+        return await self._cache.get_or_load(
+            (account_id, region, address), lambda: self._lookup(account_id, region, address)
+        )
 
     async def _lookup(self, account_id: str, region: str, address: str) -> DkimSigningKey | None:
         candidates = identity_candidates(address)

@@ -8,9 +8,9 @@ drop the cache at once (``forget``).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
+from openses.services.expiring_cache import ExpiringCache
 from openses.storage.engine import Database
 from openses.storage.repositories import dkim_published_keys as published_repo
 
@@ -27,22 +27,22 @@ def dkim_txt_value(public_key: str) -> str:
 class PublishedKeyService:
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._cache: ExpiringCache[str, str | None] = ExpiringCache(
+            _CACHE_SECONDS, max_entries=_MAX_CACHED
+        )
 
     async def txt_record(self, selector: str) -> str | None:
         """The TXT value served at ``<selector>.<zone>``, or ``None`` when no key is there."""
         selector = selector.lower()
-        now = time.monotonic()
-        cached = self._cache.get(selector)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached = self._cache.peek(selector)
+        if cached is not None:
+            return cached[0]
         async with self._db.read() as conn:
             key = await published_repo.lookup_public_key(conn, selector)
         value = None if key is None else dkim_txt_value(key.public_key)
-        if len(self._cache) >= _MAX_CACHED:
-            self._cache.clear()
-        ttl = _CACHE_SECONDS if value is not None else _MISSING_CACHE_SECONDS
-        self._cache[selector] = (now + ttl, value)
+        self._cache.put(
+            selector, value, seconds=None if value is not None else _MISSING_CACHE_SECONDS
+        )
         return value
 
     def forget(self, selectors: Iterable[str] | None = None) -> None:
@@ -51,4 +51,4 @@ class PublishedKeyService:
             self._cache.clear()
             return
         for selector in selectors:
-            self._cache.pop(selector.lower(), None)
+            self._cache.pop(selector.lower())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import secrets
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ from openses.domain.identities import (
 from openses.domain.tags import validate_tags
 from openses.services.dkim_setup import DkimSigningRequest, new_domain_setup
 from openses.services.dkim_setup import apply_keys as apply_dkim_keys
+from openses.services.expiring_cache import ExpiringCache
 from openses.services.pagination import decode_page_token, encode_page_token
 from openses.services.scope import Scope
 from openses.storage.engine import Database
@@ -77,7 +77,9 @@ class IdentityService:
         self._on_check_due = on_check_due
         # Dev mode: identities are verified as soon as they are created.
         self._verify_at_once = verify_at_once
-        self._verified_cache: dict[tuple[Scope, str], tuple[float, bool]] = {}
+        self._verified_cache: ExpiringCache[tuple[Scope, str], bool] = ExpiringCache(
+            _VERIFIED_CACHE_SECONDS, max_entries=50_000
+        )
 
     def wake_verifier(self) -> None:
         """For other services' writes that make a DNS check due now (the verifier polls anyway)."""
@@ -213,24 +215,20 @@ class IdentityService:
         Changes made through this process take effect at once; changes made by
         another process (or the verifier), within a second.
         """
-        now = time.monotonic()
         verified: set[str] = set()
         missing: list[str] = []
         for name in names:
-            cached = self._verified_cache.get((scope, name))
-            if cached is not None and cached[0] > now:
-                if cached[1]:
-                    verified.add(name)
-            else:
+            cached = self._verified_cache.peek((scope, name))
+            if cached is None:
                 missing.append(name)
+            elif cached[0]:
+                verified.add(name)
         if missing:
             async with self._db.read() as conn:
                 found = await repo.get_identities(conn, scope.account_id, scope.region, missing)
-            if len(self._verified_cache) > 50_000:
-                self._verified_cache.clear()
             for name in missing:
                 is_verified = name in found and found[name].is_verified
-                self._verified_cache[(scope, name)] = (now + _VERIFIED_CACHE_SECONDS, is_verified)
+                self._verified_cache.put((scope, name), is_verified)
                 if is_verified:
                     verified.add(name)
         return verified

@@ -14,7 +14,6 @@ the default (the feedback address, as before custom MAIL FROM existed) otherwise
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from openses.domain.arns import parse_arn
@@ -22,13 +21,13 @@ from openses.domain.identities import Identity, identity_candidates
 from openses.domain.mail_from import check_mail_from, custom_envelope_sender, uses_custom_mail_from
 from openses.domain.messages import AcceptedMessage
 from openses.mail.addresses import parse_mailbox
+from openses.services.expiring_cache import ExpiringCache
 from openses.storage.engine import Database
 from openses.storage.repositories import identities as identities_repo
 
 # Every send asks; settings change rarely. Changes made through this process clear
 # the cache at once; the verifier's (or another process's) show within a second.
 _CACHE_SECONDS = 1.0
-_CACHE_LIMIT = 10_000
 
 
 def source_address(message: AcceptedMessage) -> str:
@@ -55,7 +54,9 @@ def settings_owner(message: AcceptedMessage) -> tuple[str, str]:
 class MailFromResolver:
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._cache: dict[tuple[str, str, str], tuple[float, Identity | None]] = {}
+        self._cache: ExpiringCache[tuple[str, str, str], Identity | None] = ExpiringCache(
+            _CACHE_SECONDS
+        )
 
     async def check_messages(self, messages: Sequence[AcceptedMessage]) -> None:
         """Raise ``MailFromDomainNotVerified`` if any of ``messages`` must be refused."""
@@ -78,16 +79,9 @@ class MailFromResolver:
 
     async def sending_identity(self, account_id: str, region: str, address: str) -> Identity | None:
         """The most specific verified identity of ``address``, or None."""
-        key = (account_id, region, address)
-        now = time.monotonic()
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        identity = await self._lookup(account_id, region, address)
-        if len(self._cache) > _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = (now + _CACHE_SECONDS, identity)
-        return identity
+        return await self._cache.get_or_load(
+            (account_id, region, address), lambda: self._lookup(account_id, region, address)
+        )
 
     async def _lookup(self, account_id: str, region: str, address: str) -> Identity | None:
         candidates = identity_candidates(address)
