@@ -14,6 +14,7 @@ the default (the feedback address, as before custom MAIL FROM existed) otherwise
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from openses.domain.arns import parse_arn
@@ -32,10 +33,15 @@ _CACHE_SECONDS = 1.0
 
 def source_address(message: AcceptedMessage) -> str:
     """The bare address whose identity's MAIL FROM settings apply to ``message``."""
-    parsed = parse_mailbox(message.source) if message.source else None
-    if parsed is not None and parsed.ok and parsed.mailboxes:
-        return parsed.mailboxes[0].addr_spec
-    return message.from_address
+    return (_bare_mailbox(message.source) if message.source else None) or message.from_address
+
+
+@functools.lru_cache(maxsize=4096)
+def _bare_mailbox(text: str) -> str | None:
+    # Asked for every message at acceptance and again at delivery, with the same few
+    # Source values over and over: parse each distinct one once.
+    parsed = parse_mailbox(text)
+    return parsed.mailboxes[0].addr_spec if parsed.ok and parsed.mailboxes else None
 
 
 def settings_owner(message: AcceptedMessage) -> tuple[str, str]:
