@@ -25,7 +25,7 @@ from openses.domain.errors import (
 )
 from openses.domain.feedback import RenderingFailure
 from openses.domain.messages import AcceptedMessage, Destination
-from openses.mail.addresses import parse_mailbox
+from openses.mail.addresses import Mailbox, parse_mailbox
 from openses.mail.compose import Content, compose_simple_message
 from openses.mail.inspect import inspect_raw_message
 from openses.mail.message_ids import SES_MESSAGE_ID_DOMAIN
@@ -100,9 +100,13 @@ class MessageAssembler:
         """The message for ``request``, or the SES error the call answers."""
         message_id = self._new_message_id()
         now = self._clock.now()
-        source_address = bare_address(request.source) if request.source else None
+        # The Source parameter, parsed once: its address and its display name.
+        source = source_mailbox(request.source) if request.source else None
+        source_address = source.addr_spec if source else None
         request, failure = _rendered(request)
-        prepared = self._prepare(request, message_id, now, source_address)
+        prepared = self._prepare(
+            request, message_id, now, source_address, source.display_name if source else None
+        )
         envelope = _envelope(request, prepared, source_address)
         facts = _sender_facts(request, prepared, envelope)
         message = AcceptedMessage(
@@ -136,7 +140,12 @@ class MessageAssembler:
         return AssembledMessage(acceptance, envelope.senders, envelope.recipients, facts)
 
     def _prepare(
-        self, request: SendRequest, message_id: str, now: dt.datetime, source: str | None
+        self,
+        request: SendRequest,
+        message_id: str,
+        now: dt.datetime,
+        source: str | None,
+        source_display_name: str | None,
     ) -> PreparedMessage:
         if request.simple is not None:
             composed = compose_simple_message(
@@ -150,7 +159,7 @@ class MessageAssembler:
                 headers=tuple((field.name, field.value) for field in composed.headers),
                 common_headers=composed.common_headers,
                 from_addresses=(source,) if source else (),
-                from_display_name=_display_name(request.source),
+                from_display_name=source_display_name,
             )
         if request.raw is None:
             raise InvalidParameterError("The message has no content.")
@@ -183,7 +192,7 @@ class MessageAssembler:
                 inspected.control.return_path_arn,
             ),
             from_display_name=(addresses.from_[0].display_name if addresses.from_ else None)
-            or _display_name(request.source),
+            or source_display_name,
         )
 
 
@@ -250,14 +259,6 @@ def _sender_facts(
     )
 
 
-def _display_name(text: str | None) -> str | None:
-    """The display name of a ``Name <a@b>`` parameter, if it has one and parses."""
-    if not text:
-        return None
-    parsed = parse_mailbox(text)
-    return parsed.mailboxes[0].display_name if parsed.mailboxes else None
-
-
 def _rendered(request: SendRequest) -> tuple[SendRequest, RenderingFailure | None]:
     """``request`` with its template rendered into its Simple content.
 
@@ -314,14 +315,19 @@ def _acceptance(
     return Acceptance(message, recipients, events, deliver=False)
 
 
-def bare_address(text: str) -> str:
-    """The addr-spec of a "Name <a@b>" mailbox; SES's address error when it has none."""
+def source_mailbox(text: str) -> Mailbox:
+    """The one mailbox of a "Name <a@b>" parameter; SES's address error when it has none."""
     parsed = parse_mailbox(text)
     if parsed.first_problem is not None:
         raise InvalidParameterError(parsed.first_problem.message)
     if not parsed.mailboxes:
         raise InvalidParameterError("Missing final '@domain'")
-    return parsed.mailboxes[0].addr_spec
+    return parsed.mailboxes[0]
+
+
+def bare_address(text: str) -> str:
+    """The addr-spec of a "Name <a@b>" mailbox; SES's address error when it has none."""
+    return source_mailbox(text).addr_spec
 
 
 def unique(addresses: Sequence[str]) -> list[str]:
